@@ -1,0 +1,1 @@
+"""The ``monitor`` command line: a thin shell over the package's services."""

@@ -1,0 +1,114 @@
+"""``monitor extract``: run the cleaning and matching stages on saved pages or URLs."""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.request
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from rich.console import Console
+
+from monitor.config import MonitorConfig
+from monitor.errors import ConfigError, MonitorError
+from monitor.processing import FetchedPage, PageAnalysis, analyze_page
+
+if TYPE_CHECKING:
+    from monitor.cli.main import State
+
+MAX_FETCH_BYTES = 20_000_000
+
+
+def _config_or_defaults(state: State) -> MonitorConfig:
+    try:
+        return state.config
+    except ConfigError:
+        if state.config_path is not None:
+            raise
+        return MonitorConfig()  # no config file: the embedded defaults (the default query)
+
+
+def fetch_url(url: str, *, user_agent: str, timeout: float, allow_private: bool = False) -> tuple[bytes, str | None, str]:
+    """Download one page (size-capped, timeouts, public addresses only unless allowed)."""
+    from monitor.netsafety import UnsafeURLError, check_public_url
+
+    if not allow_private:
+        try:
+            check_public_url(url)
+        except UnsafeURLError as exc:
+            raise MonitorError(f"{url}: {exc}") from None
+    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            body = response.read(MAX_FETCH_BYTES + 1)
+            if len(body) > MAX_FETCH_BYTES:
+                raise MonitorError(f"{url}: page larger than {MAX_FETCH_BYTES} bytes")
+            return body, response.headers.get("Content-Type"), response.geturl()
+    except OSError as exc:
+        raise MonitorError(f"{url}: cannot fetch: {getattr(exc, 'reason', exc)}") from None
+
+
+def _analysis_json(source: str, analysis: PageAnalysis) -> dict[str, Any]:
+    article = analysis.article
+    return {
+        "input": source,
+        "url": analysis.final_url,
+        "canonical_url": analysis.canonical_url,
+        "skipped": analysis.skip_reason,
+        "matched": analysis.matched,
+        "matched_terms": list(analysis.matched_terms),
+        "score": analysis.score,
+        "snippet": analysis.snippet,
+        "title": article.title if article else None,
+        "author": article.author if article else None,
+        "published_at": article.published_at.isoformat() if article and article.published_at else None,
+        "site_name": article.site_name if article else None,
+        "language": article.language if article else None,
+        "fingerprint": analysis.fingerprint or None,
+        "text": analysis.text or None,
+    }
+
+
+def extract_command(
+    state: State, inputs: list[str], *, out: Path | None, as_json: bool, console: Console
+) -> int:
+    """Print or write the seed-format text (and with --json the analysis) of each input."""
+    config = _config_or_defaults(state)
+    failures = 0
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    for source in inputs:
+        try:
+            if source.startswith(("http://", "https://")):
+                body, content_type, final_url = fetch_url(
+                    source,
+                    user_agent=f"{config.crawl.user_agent} (+mailto:{config.crawl.contact})",
+                    timeout=config.crawl.download_timeout,
+                )
+                page = FetchedPage(source, body, "cli", final_url=final_url, content_type=content_type)
+            else:
+                path = Path(source)
+                page = FetchedPage(path.resolve().as_uri(), path.read_bytes(), "cli")
+        except (OSError, MonitorError) as exc:
+            message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            print(f"error: {source}: {message}", file=sys.stderr)
+            failures += 1
+            continue
+        analysis = analyze_page(page, config.query.match)
+        if as_json:
+            sys.stdout.write(json.dumps(_analysis_json(source, analysis), ensure_ascii=False) + "\n")
+        if out is not None:
+            name = Path(source.rstrip("/").split("?")[0]).stem or "page"
+            target = out / f"{name}.txt"
+            if analysis.text:
+                target.write_text(analysis.text + "\n", encoding="utf-8")
+                console.print(f"{source} -> {target}", markup=False)
+        elif not as_json:
+            if analysis.text:
+                sys.stdout.write(analysis.text + "\n")
+            else:
+                print(f"{source}: skipped ({analysis.skip_reason})", file=sys.stderr)
+        if analysis.skip_reason and (out is not None):
+            print(f"{source}: skipped ({analysis.skip_reason})", file=sys.stderr)
+    return 1 if failures else 0

@@ -1,0 +1,330 @@
+"""``monitor``: init, crawl, run, articles, export, digest, status, sources, query, extract.
+
+Exit codes: 0 ok, 1 failure, 2 usage or configuration error. Errors are one line on stderr.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from monitor.cli.options import parse_since
+from monitor.config import MonitorConfig, load_config
+from monitor.db.engine import Database
+from monitor.errors import MonitorError
+
+app = typer.Typer(
+    help="Russia–Cuba news monitor: find, clean, store and alert on new articles.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="Inspect the configured sources.", no_args_is_help=True)
+query_app = typer.Typer(help="Try queries against the stored articles.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+app.add_typer(query_app, name="query")
+
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+
+class State:
+    """What the global options resolved to; the config is loaded on first use."""
+
+    def __init__(self, config_path: Path | None) -> None:
+        self.config_path = config_path
+        self._config: MonitorConfig | None = None
+
+    @property
+    def config(self) -> MonitorConfig:
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    def database(self, *, require_schema: bool = True) -> Database:
+        """The configured database, checked to be reachable and at the head migration."""
+        from monitor.db.migrate import require_current_schema
+
+        db = Database(self.config.database.url, busy_timeout_ms=self.config.database.busy_timeout_ms)
+        db.ping()
+        if require_schema:
+            require_current_schema(db)
+        return db
+
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="Config file (default: $MONITOR_CONFIG, else ./monitor.toml).",
+        show_default=False,
+    ),
+]
+
+
+@app.callback()
+def _global(ctx: typer.Context, config: ConfigOption = None) -> None:
+    ctx.obj = State(config)
+
+
+def _state(ctx: typer.Context) -> State:
+    state = ctx.find_root().obj
+    assert isinstance(state, State)
+    return state
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create the database or upgrade it to the newest schema."""
+    from monitor.db.migrate import current_revision, head_revision, upgrade
+
+    state = _state(ctx)
+    db = state.database(require_schema=False)
+    before = current_revision(db)
+    try:
+        upgrade(db)
+    except Exception as exc:
+        raise MonitorError(f"migration failed (the database is unchanged past {before}): {exc}") from exc
+    head = head_revision()
+    if before == head:
+        console.print(f"database already at schema {head}")
+    else:
+        console.print(f"database upgraded from {before or 'empty'} to schema {head}")
+
+
+@app.command()
+def crawl(
+    ctx: typer.Context,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Crawl only this source (repeatable).")
+    ] = None,
+    trigger: Annotated[str, typer.Option(help="Recorded in the crawl run.", hidden=True)] = "manual",
+) -> None:
+    """Crawl the configured sources now and print a per-source summary."""
+    from monitor.cli.crawl import crawl_command
+
+    state = _state(ctx)
+    config = state.config
+    for name in source or []:
+        config.source(name)
+    state.database()
+    code = crawl_command(config, source or None, trigger=trigger, console=console)
+    raise typer.Exit(code)
+
+
+@app.command()
+def run(ctx: typer.Context) -> None:
+    """Run the daemon: scheduled crawls, digests and housekeeping until stopped."""
+    from monitor.daemon.scheduler import run_daemon
+
+    state = _state(ctx)
+    state.database()
+    raise typer.Exit(run_daemon(state.config.path or state.config_path))
+
+
+@app.command()
+def articles(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    since: Annotated[str | None, typer.Option(help="ISO date or age like 12h, 7d.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
+) -> None:
+    """List stored articles, newest first."""
+    from sqlalchemy import select
+
+    from monitor.db.models import Article
+
+    db = _state(ctx).database()
+    since_at = parse_since(since)
+    with db.session() as session:
+        query = select(Article).order_by(Article.first_seen_at.desc(), Article.id.desc())
+        if since_at is not None:
+            query = query.where(Article.first_seen_at >= since_at)
+        rows = session.scalars(query.limit(limit)).all()
+        if as_json:
+            for row in rows:
+                sys.stdout.write(json.dumps(_article_json(row), ensure_ascii=False) + "\n")
+            return
+        table = Table(title=f"{len(rows)} article(s)")
+        for column in ("id", "story", "first seen", "site", "lang", "title", "terms"):
+            table.add_column(column)
+        for row in rows:
+            table.add_row(
+                str(row.id),
+                str(row.story_id or ""),
+                row.first_seen_at.strftime("%Y-%m-%d %H:%M"),
+                row.site_name or _host(row.canonical_url),
+                row.language or "",
+                row.title[:80],
+                ", ".join(map(str, row.matched_terms))[:40],
+            )
+        console.print(table)
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    return urlsplit(url).hostname or ""
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _article_json(row: Any) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "story_id": row.story_id,
+        "canonical_url": row.canonical_url,
+        "url": row.url,
+        "title": row.title,
+        "author": row.author,
+        "site_name": row.site_name,
+        "language": row.language,
+        "published_at": _iso(row.published_at),
+        "feed_published_at": _iso(row.feed_published_at),
+        "date_disagreement": row.date_disagreement,
+        "first_seen_at": _iso(row.first_seen_at),
+        "updated_at": _iso(row.updated_at),
+        "revision_count": row.revision_count,
+        "matched_terms": row.matched_terms,
+        "score": row.score,
+        "snippet": row.snippet,
+        "text": row.text,
+    }
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    directory: Annotated[Path, typer.Argument(help="Folder to write the story files into.")],
+    since: Annotated[str | None, typer.Option(help="ISO date or age like 12h, 7d.")] = None,
+) -> None:
+    """Write one seed-format .txt file per story into DIR (re-running writes the same files)."""
+    from monitor.export import export_stories
+
+    db = _state(ctx).database()
+    try:
+        files = export_stories(db, directory, since=parse_since(since))
+    except OSError as exc:
+        raise MonitorError(f"cannot write to {directory}: {exc.strerror}") from exc
+    changed = sum(1 for f in files if f.changed)
+    console.print(f"exported {len(files)} stor{'y' if len(files) == 1 else 'ies'} to {directory} "
+                  f"({changed} written, {len(files) - changed} unchanged)")
+
+
+@app.command()
+def digest(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Render only; send and mark nothing.")] = False,
+    out: Annotated[Path | None, typer.Option(help="Also write the message(s) to this .eml file.")] = None,
+    frequency: Annotated[
+        str | None, typer.Option(help="Only recipients of this frequency (instant, hourly, daily, weekly).")
+    ] = None,
+) -> None:
+    """Send (or with --dry-run, render) the digest of new stories to every recipient."""
+    from monitor.cli.digest import digest_command
+
+    state = _state(ctx)
+    db = state.database()
+    raise typer.Exit(digest_command(db, state.config, dry_run=dry_run, out=out,
+                                    frequency=frequency, console=console))
+
+
+@app.command()
+def status(ctx: typer.Context) -> None:
+    """Show each source's health, the schedule, the outbox and the SMTP server's state."""
+    from monitor.cli.status import status_command
+
+    state = _state(ctx)
+    raise typer.Exit(status_command(state.database(), state.config, console=console))
+
+
+@sources_app.command("check")
+def sources_check(
+    ctx: typer.Context,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+) -> None:
+    """Fetch each source's start URLs once and report what answers and what it returns."""
+    from monitor.cli.crawl import sources_check_command
+
+    config = _state(ctx).config
+    for name in source or []:
+        config.source(name)
+    raise typer.Exit(sources_check_command(config, source or None, console=console))
+
+
+@query_app.command("test")
+def query_test(
+    ctx: typer.Context,
+    query: Annotated[str, typer.Argument(help="The query, e.g. 'cuba AND (russia OR moscow)'.")],
+    limit: Annotated[int, typer.Option(min=1)] = 20,
+) -> None:
+    """Run QUERY against the stored articles and show what it matches."""
+    from monitor.query import QuerySyntaxError
+    from monitor.search import search_articles
+
+    db = _state(ctx).database()
+    try:
+        hits, searched = search_articles(db, query, limit=limit)
+    except QuerySyntaxError as exc:
+        err_console.print(f"error: invalid query: {exc}")
+        err_console.print(f"  {query}\n  {' ' * exc.position}^")
+        raise typer.Exit(2) from None
+    table = Table(title=f"{len(hits)} match(es) among {searched} stored article(s)")
+    for column in ("id", "story", "score", "title", "terms", "snippet"):
+        table.add_column(column, overflow="fold")
+    for hit in hits:
+        table.add_row(str(hit.article_id), str(hit.story_id or ""), f"{hit.score:.2f}",
+                      hit.title[:70], ", ".join(hit.terms), hit.snippet[:160])
+    console.print(table)
+
+
+@app.command()
+def extract(
+    ctx: typer.Context,
+    inputs: Annotated[list[str], typer.Argument(help="Saved HTML files or http(s) URLs.")],
+    out: Annotated[Path | None, typer.Option(help="Write one .txt per input into this folder.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Add metadata, match result and skip reason.")] = False,
+) -> None:
+    """Show the seed-format text the pipeline would store for each page, and why it matches."""
+    from monitor.cli.extract import extract_command
+
+    raise typer.Exit(extract_command(_state(ctx), inputs, out=out, as_json=as_json, console=console))
+
+
+def main() -> None:
+    """Console-script entry point: one line on stderr and a meaningful exit code on errors."""
+    try:
+        code = app(standalone_mode=False)
+    except MonitorError as exc:
+        err_console.print(f"error: {exc}", markup=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err_console.print("aborted")
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,350 @@
+"""One TOML file loaded into one validated model: the only place settings come from.
+
+Resolution: ``--config FILE``, else ``$MONITOR_CONFIG``, else ``./monitor.toml``. Environment
+overrides: ``MONITOR_DATABASE_URL`` (database URL) and ``MONITOR_SMTP_PASSWORD`` (never in the file,
+never printed). No other module reads the environment for settings.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from monitor.errors import ConfigError
+from monitor.schedule import Schedule, parse_schedule
+
+CONFIG_ENV = "MONITOR_CONFIG"
+DATABASE_URL_ENV = "MONITOR_DATABASE_URL"
+SMTP_PASSWORD_ENV = "MONITOR_SMTP_PASSWORD"
+DEFAULT_CONFIG_PATH = Path("monitor.toml")
+
+SourceType = Literal["site", "google_news", "bing_news", "gdelt"]
+Frequency = Literal["instant", "hourly", "daily", "weekly"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _check_schedule(value: str) -> str:
+    parse_schedule(value)
+    return value
+
+
+def _check_query(value: str) -> str:
+    from monitor.query import QuerySyntaxError, compile_query
+
+    try:
+        compile_query(value)
+    except QuerySyntaxError as exc:
+        raise ValueError(f"invalid query: {exc}") from exc
+    return value
+
+
+class DatabaseConfig(_Strict):
+    """Where articles, runs and alerts live."""
+
+    url: str = "sqlite:///data/monitor.db"
+    busy_timeout_ms: int = Field(30_000, ge=0)
+
+
+class QueryConfig(_Strict):
+    """The analysts' query that decides which articles are relevant."""
+
+    match: str = ""
+    min_score: float = Field(0.0, ge=0)
+
+    @field_validator("match")
+    @classmethod
+    def _valid_query(cls, value: str) -> str:
+        if not value.strip():
+            from monitor.query import DEFAULT_QUERY
+
+            return DEFAULT_QUERY
+        return _check_query(value)
+
+
+class SourceConfig(_Strict):
+    """One source: a site's feeds, sitemaps and section pages, or a news-search feed."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
+    type: SourceType = "site"
+    site: str | None = None
+    feeds: list[str] = []
+    sitemaps: list[str] = []
+    pages: list[str] = []
+    schedule: str = "every 30 minutes"
+    enabled: bool = True
+    allow_private: bool = False
+    query: str | None = None
+    language: str = "en"
+    region: str = "US"
+    max_depth: int | None = Field(None, ge=0, le=10)
+    max_pages: int | None = Field(None, ge=1)
+    lookback_days: float | None = Field(None, gt=0)
+
+    _check_sched = field_validator("schedule")(classmethod(lambda cls, v: _check_schedule(v)))
+
+    @field_validator("query")
+    @classmethod
+    def _valid_source_query(cls, value: str | None) -> str | None:
+        return None if value is None else _check_query(value)
+
+    @field_validator("site", "feeds", "sitemaps", "pages")
+    @classmethod
+    def _http_urls(cls, value: Any) -> Any:
+        for url in [value] if isinstance(value, str) else value or []:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.hostname:
+                raise ValueError(f"{url!r} is not an http(s) URL")
+        return value
+
+    @model_validator(mode="after")
+    def _has_something_to_crawl(self) -> SourceConfig:
+        if self.type == "site" and not (self.site or self.feeds or self.sitemaps or self.pages):
+            raise ValueError("a site source needs at least one of site, feeds, sitemaps or pages")
+        if not self.allow_private:
+            from monitor.netsafety import UnsafeURLError, check_public_url
+
+            for url in self.urls():
+                try:
+                    check_public_url(url, resolve=False)
+                except UnsafeURLError as exc:
+                    raise ValueError(
+                        f"{exc} (set allow_private = true for a local source)"
+                    ) from exc
+        return self
+
+    def urls(self) -> list[str]:
+        """Every start URL the source names."""
+        return [*([self.site] if self.site else []), *self.feeds, *self.sitemaps, *self.pages]
+
+    @property
+    def parsed_schedule(self) -> Schedule:
+        return parse_schedule(self.schedule)
+
+
+class RecipientConfig(_Strict):
+    """An analyst who receives digests."""
+
+    address: Annotated[str, Field(pattern=r"^[^@\s<>\"',;]+@[^@\s<>\"',;]+\.[^@\s<>\"',;]+$")]
+    frequency: Frequency = "daily"
+    timezone: str = "UTC"
+    query: str | None = None
+    nothing_new: bool = False
+    channels: list[str] = []
+
+    @field_validator("timezone")
+    @classmethod
+    def _valid_tz(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+    @field_validator("query")
+    @classmethod
+    def _valid_recipient_query(cls, value: str | None) -> str | None:
+        return None if value is None else _check_query(value)
+
+
+class EmailConfig(_Strict):
+    """SMTP delivery and the analysts who get digests."""
+
+    smtp_host: str = "localhost"
+    smtp_port: int = Field(25, ge=1, le=65535)
+    security: Literal["none", "starttls", "tls"] = "none"
+    username: str | None = None
+    timeout_seconds: float = Field(30.0, gt=0)
+    sender: str = "monitor@example.org"
+    recipients: list[RecipientConfig] = []
+    suppressed: list[str] = []
+    digest_schedule: str = "0 7 * * *"
+    priority_query: str | None = None
+    unsubscribe_url: str | None = None
+    password: SecretStr | None = Field(None, exclude=True, repr=False)
+
+    _check_sched = field_validator("digest_schedule")(
+        classmethod(lambda cls, v: _check_schedule(v))
+    )
+
+    @field_validator("recipients", mode="before")
+    @classmethod
+    def _plain_addresses(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [{"address": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("priority_query")
+    @classmethod
+    def _valid_priority_query(cls, value: str | None) -> str | None:
+        return None if value is None else _check_query(value)
+
+    @field_validator("password", mode="before")
+    @classmethod
+    def _no_password_in_file(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, SecretStr):
+            raise ValueError(f"put the SMTP password in ${SMTP_PASSWORD_ENV}, not in the file")
+        return value
+
+    def active_recipients(self) -> list[RecipientConfig]:
+        """Recipients minus the suppression list."""
+        suppressed = {s.lower() for s in self.suppressed}
+        return [r for r in self.recipients if r.address.lower() not in suppressed]
+
+
+class CrawlConfig(_Strict):
+    """Politeness, limits and incremental-crawl settings shared by every source."""
+
+    user_agent: str = "RussiaCubaNewsMonitor/0.1"
+    contact: str = "monitor@example.org"
+    obey_robots: bool = True
+    lookback_days: float = Field(3.0, gt=0)
+    max_page_bytes: int = Field(5_000_000, ge=10_000)
+    download_timeout: float = Field(30.0, gt=0)
+    concurrent_requests: int = Field(16, ge=1, le=256)
+    per_domain_concurrency: int = Field(2, ge=1, le=64)
+    autothrottle: bool = True
+    download_delay: float = Field(0.0, ge=0)
+    retry_times: int = Field(3, ge=0, le=10)
+    max_retry_after: float = Field(3600.0, ge=0)
+    max_depth: int = Field(2, ge=0, le=10)
+    max_pages_per_source: int = Field(2000, ge=1)
+    max_url_length: int = Field(2000, ge=100)
+    max_redirects: int = Field(10, ge=0, le=30)
+    extract_workers: int = Field(0, ge=0, le=64)
+
+
+class DaemonConfig(_Strict):
+    """The long-running scheduler."""
+
+    timezone: str = "UTC"
+    misfire_grace_seconds: int = Field(6 * 3600, ge=1)
+    lease_seconds: int = Field(2 * 3600, ge=10)
+    retention_days: int = Field(90, ge=1)
+    housekeeping_schedule: str = "every 6 hours"
+    failure_alert_after: int = Field(3, ge=1)
+    silent_alert_days: float = Field(3.0, gt=0)
+    adaptive_polling: bool = True
+    max_poll_factor: int = Field(4, ge=1, le=48)
+
+    _check_sched = field_validator("housekeeping_schedule")(
+        classmethod(lambda cls, v: _check_schedule(v))
+    )
+
+
+class LoggingConfig(_Strict):
+    """Log level and format."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    json_format: bool = Field(False, alias="json")
+
+
+class MonitorConfig(_Strict):
+    """The whole validated configuration."""
+
+    database: DatabaseConfig = DatabaseConfig()
+    query: QueryConfig = QueryConfig()
+    sources: list[SourceConfig] = []
+    email: EmailConfig = EmailConfig()
+    crawl: CrawlConfig = CrawlConfig()
+    daemon: DaemonConfig = DaemonConfig()
+    logging: LoggingConfig = LoggingConfig()
+    path: Path | None = Field(None, exclude=True)
+
+    @model_validator(mode="after")
+    def _unique_source_names(self) -> MonitorConfig:
+        seen: set[str] = set()
+        for source in self.sources:
+            if source.name in seen:
+                raise ValueError(f"duplicate source name {source.name!r}")
+            seen.add(source.name)
+        return self
+
+    def source(self, name: str) -> SourceConfig:
+        """The source called ``name``; ConfigError if there is none."""
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"no source named {name!r} in the config (known: {known})")
+
+
+def _format_validation_error(exc: ValidationError, path: Path | str) -> str:
+    error = exc.errors()[0]
+    location = _location(error.get("loc", ()))
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    if error.get("type") == "extra_forbidden":
+        message = "unknown key"
+    more = len(exc.errors()) - 1
+    suffix = f" (and {more} more error{'s' if more > 1 else ''})" if more else ""
+    return f"{path}: {location}: {message}{suffix}"
+
+
+def _location(loc: tuple[Any, ...]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int):
+            parts[-1:] = [f"{parts[-1]}[{item}]"] if parts else [f"[{item}]"]
+        else:
+            parts.append(str(item))
+    return ".".join(parts) or "(top level)"
+
+
+def config_from_dict(data: dict[str, Any], *, path: Path | str = "<config>") -> MonitorConfig:
+    """Validate a parsed config mapping and apply the environment overrides."""
+    data = dict(data)
+    database_url = os.environ.get(DATABASE_URL_ENV)
+    if database_url:
+        data["database"] = {**data.get("database", {}), "url": database_url}
+    password = os.environ.get(SMTP_PASSWORD_ENV)
+    try:
+        config = MonitorConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_format_validation_error(exc, path)) from None
+    updates: dict[str, Any] = {"path": Path(path) if path != "<config>" else None}
+    if password:
+        updates["email"] = config.email.model_copy(update={"password": SecretStr(password)})
+    return config.model_copy(update=updates)
+
+
+def resolve_config_path(explicit: str | Path | None = None) -> Path:
+    """``--config`` wins, then ``$MONITOR_CONFIG``, then ``./monitor.toml``."""
+    if explicit:
+        return Path(explicit)
+    from_env = os.environ.get(CONFIG_ENV)
+    return Path(from_env) if from_env else DEFAULT_CONFIG_PATH
+
+
+def load_config(explicit: str | Path | None = None) -> MonitorConfig:
+    """Load and validate the config file; raise ConfigError with one clear line."""
+    path = resolve_config_path(explicit)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return config_from_dict(data, path=path)

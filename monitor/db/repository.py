@@ -1,0 +1,204 @@
+"""Small, reusable queries and upserts: sources, seen URLs, conditional-GET validators, crawl runs."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from monitor.db.engine import Database
+from monitor.db.models import Article, CrawlRun, HttpCacheEntry, SeenUrl, Source, utcnow
+
+
+def _insert(session: Session, model: Any) -> Any:
+    """A dialect-specific INSERT that supports ON CONFLICT."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(model)
+    return sqlite.insert(model)
+
+
+def source_id(session: Session, name: str, kind: str = "site") -> int:
+    """The id of the source called ``name``, created if missing (safe under concurrency)."""
+    session.execute(
+        _insert(session, Source)
+        .values(name=name, kind=kind, created_at=utcnow())
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    found = session.scalar(select(Source.id).where(Source.name == name))
+    assert found is not None
+    return found
+
+
+def record_seen_url(
+    session: Session,
+    url: str,
+    *,
+    outcome: str,
+    canonical_url: str | None = None,
+    reason: str | None = None,
+    source_id: int | None = None,
+    article_id: int | None = None,
+) -> None:
+    """Remember that ``url`` was fetched and what came of it (insert or update)."""
+    now = utcnow()
+    values = {
+        "url": url[:2048],
+        "canonical_url": canonical_url[:2048] if canonical_url else None,
+        "outcome": outcome,
+        "reason": reason[:200] if reason else None,
+        "source_id": source_id,
+        "article_id": article_id,
+        "first_seen_at": now,
+        "last_fetched_at": now,
+    }
+    statement = _insert(session, SeenUrl).values(**values)
+    session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["url"],
+            set_={
+                "outcome": statement.excluded.outcome,
+                "reason": statement.excluded.reason,
+                "canonical_url": statement.excluded.canonical_url,
+                "article_id": statement.excluded.article_id,
+                "last_fetched_at": statement.excluded.last_fetched_at,
+            },
+        )
+    )
+
+
+def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
+    """Those of ``urls`` already fetched or stored (as a seen URL or an article's canonical URL)."""
+    wanted = list(dict.fromkeys(u for u in urls if u))
+    found: set[str] = set()
+    for start in range(0, len(wanted), 500):
+        chunk = wanted[start : start + 500]
+        found.update(session.scalars(select(SeenUrl.url).where(SeenUrl.url.in_(chunk))))
+        found.update(
+            session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(chunk)))
+        )
+    return found
+
+
+def get_http_validators(session: Session, url: str) -> HttpCacheEntry | None:
+    """The stored ETag / Last-Modified (and last entry counts) of a feed or sitemap."""
+    entry = session.scalar(select(HttpCacheEntry).where(HttpCacheEntry.url == url))
+    if entry is not None:
+        session.expunge(entry)
+    return entry
+
+
+def put_http_validators(
+    session: Session,
+    url: str,
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    status: int,
+    entry_count: int | None,
+) -> None:
+    """Store the validators of a feed/sitemap response and how many entries it gave."""
+    now = utcnow()
+    statement = _insert(session, HttpCacheEntry).values(
+        url=url[:2048],
+        etag=etag[:512] if etag else None,
+        last_modified=last_modified[:128] if last_modified else None,
+        last_status=status,
+        last_entry_count=entry_count,
+        max_entry_count=entry_count or 0,
+        updated_at=now,
+    )
+    update_values: dict[str, Any] = {
+        "last_status": statement.excluded.last_status,
+        "updated_at": statement.excluded.updated_at,
+    }
+    if status != 304:
+        update_values.update(
+            etag=statement.excluded.etag,
+            last_modified=statement.excluded.last_modified,
+            last_entry_count=statement.excluded.last_entry_count,
+        )
+    session.execute(statement.on_conflict_do_update(index_elements=["url"], set_=update_values))
+    if entry_count:
+        session.execute(
+            update(HttpCacheEntry)
+            .where(HttpCacheEntry.url == url, HttpCacheEntry.max_entry_count < entry_count)
+            .values(max_entry_count=entry_count)
+        )
+
+
+def start_crawl_run(db: Database, source_name: str, *, kind: str = "site", trigger: str) -> int:
+    """Open a crawl-run row (status ``running``) and return its id."""
+
+    def _start(session: Session) -> int:
+        run = CrawlRun(
+            source_id=source_id(session, source_name, kind),
+            source_name=source_name,
+            trigger=trigger,
+            started_at=utcnow(),
+            status="running",
+            counts={},
+            errors=[],
+            pid=os.getpid(),
+            host=socket.gethostname(),
+        )
+        session.add(run)
+        session.flush()
+        return run.id
+
+    return db.write(_start)
+
+
+def finish_crawl_run(
+    db: Database,
+    run_id: int,
+    *,
+    status: str,
+    counts: dict[str, Any],
+    errors: list[Any],
+    finished_at: datetime | None = None,
+) -> None:
+    """Close a crawl-run row with its final status, counts and errors."""
+    db.write(
+        lambda s: s.execute(
+            update(CrawlRun)
+            .where(CrawlRun.id == run_id)
+            .values(
+                status=status,
+                counts=counts,
+                errors=errors[:200],
+                finished_at=finished_at or utcnow(),
+            )
+        )
+    )
+
+
+def mark_abandoned_runs(db: Database, source_name: str) -> int:
+    """Mark runs of ``source_name`` left 'running' by a dead process as 'interrupted'.
+
+    Call it while holding the source's lease: then no other crawl of the source is alive.
+    """
+    host = socket.gethostname()
+
+    def _mark(session: Session) -> int:
+        stale = session.scalars(
+            select(CrawlRun).where(
+                CrawlRun.source_name == source_name, CrawlRun.status == "running"
+            )
+        ).all()
+        count = 0
+        for run in stale:
+            if run.host == host and run.pid == os.getpid():
+                continue
+            run.status = "interrupted"
+            run.finished_at = run.finished_at or utcnow()
+            count += 1
+        return count
+
+    return db.write(_mark)
+

@@ -1,0 +1,27 @@
+"""The project's exception tree: every expected failure is one of these, raised ``from`` its cause."""
+
+from __future__ import annotations
+
+
+class MonitorError(Exception):
+    """Base class of every error the monitor reports to an operator in one line."""
+
+    exit_code = 1
+
+
+class ConfigError(MonitorError):
+    """The configuration file is missing, unreadable or invalid."""
+
+    exit_code = 2
+
+
+class DatabaseError(MonitorError):
+    """The database cannot be reached or written."""
+
+
+class SchemaOutdatedError(DatabaseError):
+    """The database schema is not at the migration head: run ``monitor init``."""
+
+
+class SMTPConfigError(MonitorError):
+    """The SMTP server refused the connection or the login."""

@@ -1,0 +1,284 @@
+"""The article pipeline as plain functions: analyse a fetched page, then store it once.
+
+``analyze_page`` is pure CPU work (decode, clean, match, fingerprint) and runs in a worker
+process; ``store_analysis`` is one database transaction (dedup, story clustering, the alert
+outbox). Scrapy pipelines, the CLI's ``extract`` and the benchmarks all call these.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from functools import lru_cache
+from typing import Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from monitor.db.engine import Database
+from monitor.db.models import Article, Story, utcnow
+from monitor.db.repository import record_seen_url, source_id
+from monitor.dedup import (
+    StoryIndex,
+    canonicalize_url,
+    content_fingerprint,
+    minhash_signature,
+    same_site,
+)
+from monitor.extract import ExtractedArticle, Skipped, clean_page
+from monitor.query import CompiledQuery, compile_query, make_snippet
+
+# How far apart a feed's date and the page's date may be before we record a disagreement.
+DATE_DISAGREEMENT = timedelta(hours=36)
+STORY_WINDOW = timedelta(days=30)
+
+
+@dataclass(frozen=True)
+class FetchedPage:
+    """A downloaded candidate article page, as the spider found it."""
+
+    url: str
+    body: bytes
+    source_name: str
+    final_url: str | None = None
+    content_type: str | None = None
+    listed_title: str | None = None
+    listed_published_at: datetime | None = None
+    discovered_from: str | None = None
+
+
+@dataclass(frozen=True)
+class PageAnalysis:
+    """Everything decided about one page without touching the database."""
+
+    page_url: str
+    final_url: str
+    source_name: str
+    canonical_url: str | None
+    skip_reason: str | None = None
+    article: ExtractedArticle | None = None
+    matched: bool = False
+    matched_terms: tuple[str, ...] = ()
+    score: float = 0.0
+    snippet: str = ""
+    fingerprint: str = ""
+    minhash: bytes | None = None
+    listed_published_at: datetime | None = None
+    date_disagreement: bool = False
+
+    @property
+    def text(self) -> str:
+        return self.article.text if self.article else ""
+
+
+@dataclass
+class StoreResult:
+    """What storing one analysed page did: ``outcome`` is a short counter name."""
+
+    outcome: str
+    article_id: int | None = None
+    story_id: int | None = None
+    alerts: int = 0
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=16)
+def compiled_query(source: str) -> CompiledQuery:
+    """Compile a query once per process (bounded; queries are few and fixed)."""
+    return compile_query(source)
+
+
+def _trustworthy_canonical(declared: str | None, final_url: str) -> str:
+    """The page's declared canonical URL unless it is obviously wrong (a home page, not http)."""
+    if declared:
+        parts = urlsplit(declared)
+        page_path = urlsplit(final_url).path.strip("/")
+        if parts.scheme in ("http", "https") and parts.hostname:
+            if parts.path.strip("/") or not page_path:
+                return declared
+    return final_url
+
+
+def analyze_page(page: FetchedPage, query_source: str, *, min_body_chars: int = 400) -> PageAnalysis:
+    """Clean, match and fingerprint one page; never raises for bad input."""
+    final_url = page.final_url or page.url
+    try:
+        result = clean_page(
+            page.body, final_url, content_type=page.content_type, min_body_chars=min_body_chars
+        )
+    except Exception as exc:  # the cleaner must not take the crawl down; record why
+        result = Skipped(f"extract_error:{type(exc).__name__}")
+    try:
+        fallback_canonical: str | None = canonicalize_url(final_url)
+    except ValueError:
+        fallback_canonical = None
+    base = {
+        "page_url": page.url,
+        "final_url": final_url,
+        "source_name": page.source_name,
+        "listed_published_at": page.listed_published_at,
+    }
+    if isinstance(result, Skipped):
+        return PageAnalysis(canonical_url=fallback_canonical, skip_reason=result.reason, **base)
+    try:
+        canonical = canonicalize_url(_trustworthy_canonical(result.canonical_url, final_url))
+    except ValueError:
+        canonical = fallback_canonical
+    match = compiled_query(query_source).match(result.title, result.body)
+    disagreement = bool(
+        page.listed_published_at
+        and result.published_at
+        and abs(page.listed_published_at - result.published_at) > DATE_DISAGREEMENT
+    )
+    return PageAnalysis(
+        canonical_url=canonical,
+        article=result,
+        matched=match.matched,
+        matched_terms=tuple(match.terms),
+        score=match.score,
+        snippet=make_snippet(result.body, match.spans) if match.matched else "",
+        fingerprint=content_fingerprint(result.body),
+        minhash=minhash_signature(result.body) if match.matched else None,
+        date_disagreement=disagreement,
+        **base,
+    )
+
+
+class ArticleStore:
+    """Stores analysed pages once: URL, exact-content and near-duplicate dedup, then the outbox.
+
+    The in-memory story index is a cache of the database's MinHash signatures; before each
+    decision it catches up with rows other processes wrote (by id), under a write lock.
+    """
+
+    def __init__(self, db: Database, *, threshold: float | None = None) -> None:
+        self.db = db
+        self.index = StoryIndex(threshold=threshold) if threshold else StoryIndex()
+        self._story_of: dict[int, int] = {}
+        self._last_article_id = 0
+
+    def _catch_up(self, session: Session) -> None:
+        since = utcnow() - STORY_WINDOW
+        rows = session.execute(
+            select(Article.id, Article.story_id, Article.minhash).where(
+                Article.id > self._last_article_id,
+                Article.first_seen_at >= since if self._last_article_id == 0 else True,
+            )
+        ).all()
+        for article_id, story_id, signature in rows:
+            if signature is not None and story_id is not None:
+                self.index.add(article_id, signature)
+                self._story_of[article_id] = story_id
+            self._last_article_id = max(self._last_article_id, article_id)
+
+    def store(self, analysis: PageAnalysis, *, kind: str = "site") -> StoreResult:
+        """Store one analysed page in one transaction; return what happened."""
+        return self.db.write(lambda session: self._store(session, analysis, kind))
+
+    def _store(self, session: Session, analysis: PageAnalysis, kind: str) -> StoreResult:
+        src = source_id(session, analysis.source_name, kind)
+        urls = {analysis.page_url, analysis.final_url}
+        if analysis.article is None or not analysis.matched:
+            outcome = "skipped" if analysis.skip_reason else "not_matching"
+            for url in urls:
+                record_seen_url(
+                    session,
+                    url,
+                    outcome=outcome,
+                    reason=analysis.skip_reason,
+                    canonical_url=analysis.canonical_url,
+                    source_id=src,
+                )
+            return StoreResult(outcome, detail={"reason": analysis.skip_reason})
+        if session.get_bind().dialect.name == "postgresql":
+            # Serialise story decisions across processes; SQLite's BEGIN IMMEDIATE already does.
+            session.execute(text("SELECT pg_advisory_xact_lock(4242)"))
+        result = self._store_matching(session, analysis, src)
+        for url in urls:
+            record_seen_url(
+                session,
+                url,
+                outcome=result.outcome,
+                canonical_url=analysis.canonical_url,
+                source_id=src,
+                article_id=result.article_id,
+            )
+        return result
+
+    def _store_matching(self, session: Session, analysis: PageAnalysis, src: int) -> StoreResult:
+        article = analysis.article
+        assert article is not None and analysis.canonical_url is not None
+        existing = session.scalar(
+            select(Article).where(Article.canonical_url == analysis.canonical_url)
+        )
+        if existing is not None:
+            if existing.content_fingerprint == analysis.fingerprint:
+                return StoreResult("duplicate", existing.id, existing.story_id)
+            existing.title = article.title
+            existing.text = article.text
+            existing.content_fingerprint = analysis.fingerprint
+            existing.minhash = analysis.minhash
+            existing.matched_terms = list(analysis.matched_terms)
+            existing.snippet = analysis.snippet
+            existing.score = analysis.score
+            existing.updated_at = utcnow()
+            existing.revision_count += 1
+            return StoreResult("updated", existing.id, existing.story_id)
+        same_text = session.scalars(
+            select(Article).where(Article.content_fingerprint == analysis.fingerprint)
+        ).all()
+        for other in same_text:
+            if same_site(other.canonical_url, analysis.canonical_url):
+                return StoreResult("duplicate", other.id, other.story_id)
+        self._catch_up(session)
+        story_id: int | None = None
+        if same_text:
+            story_id = same_text[0].story_id
+        elif analysis.minhash is not None:
+            for candidate_id, _similarity in self.index.find(analysis.minhash):
+                story_id = self._story_of.get(candidate_id)
+                if story_id is not None:
+                    break
+        is_new_story = story_id is None
+        if story_id is None:
+            story = Story(title=article.title, created_at=utcnow(), score=analysis.score)
+            session.add(story)
+            session.flush()
+            story_id = story.id
+        else:
+            story = session.get_one(Story, story_id)
+            story.article_count += 1
+            story.score = max(story.score, analysis.score)
+        row = Article(
+            canonical_url=analysis.canonical_url,
+            url=analysis.final_url[:2048],
+            source_id=src,
+            story_id=story_id,
+            content_fingerprint=analysis.fingerprint,
+            minhash=analysis.minhash,
+            title=article.title,
+            text=article.text,
+            author=article.author,
+            site_name=article.site_name,
+            language=article.language,
+            published_at=article.published_at,
+            feed_published_at=analysis.listed_published_at,
+            date_disagreement=analysis.date_disagreement,
+            matched_terms=list(analysis.matched_terms),
+            snippet=analysis.snippet,
+            score=analysis.score,
+        )
+        session.add(row)
+        session.flush()
+        if analysis.minhash is not None:
+            self.index.add(row.id, analysis.minhash)
+            self._story_of[row.id] = story_id
+        self._last_article_id = max(self._last_article_id, row.id)
+        alerts = 0
+        if is_new_story and self.on_new_story is not None:
+            alerts = self.on_new_story(session, story, row)
+        return StoreResult("new" if is_new_story else "syndicated", row.id, story_id, alerts)
+
+    # Set by the caller: writes the outbox rows for a new story inside the same transaction.
+    on_new_story: Any = None
