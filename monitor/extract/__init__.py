@@ -1,0 +1,36 @@
+"""Cleaning stage: HTML page -> clean article text in the seed format (no Scrapy here).
+
+Public API::
+
+    clean_page(html, url=None, *, content_type=None, min_body_chars=400)
+        -> ExtractedArticle | Skipped
+    decode_html(body, content_type_header) -> str
+    looks_like_html(body) -> bool
+    format_seed(title, paragraphs) -> str
+"""
+
+from .clean import (
+    SKIP_REASONS,
+    ExtractedArticle,
+    Skipped,
+    SkipReason,
+    clean_page,
+    format_seed,
+    normalize_paragraph,
+)
+from .decode import decode_html, looks_like_html
+from .metadata import PageMetadata, extract_page_metadata
+
+__all__ = [
+    "SKIP_REASONS",
+    "ExtractedArticle",
+    "PageMetadata",
+    "SkipReason",
+    "Skipped",
+    "clean_page",
+    "decode_html",
+    "extract_page_metadata",
+    "format_seed",
+    "looks_like_html",
+    "normalize_paragraph",
+]

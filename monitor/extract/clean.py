@@ -1,0 +1,394 @@
+"""Turn one HTML page into a clean article (seed format) or a reason to skip it.
+
+Pipeline of :func:`clean_page` (no Scrapy, no global mutable state):
+
+1. bytes -> reject non-HTML (:func:`looks_like_html`), decode (:func:`decode_html`);
+2. parse once with lxml (via trafilatura's loader), read metadata and JSON-LD;
+3. trafilatura in precision mode without comments, fast path first; the full cascade
+   (readability/jusText comparison) only when the fast result is short;
+4. the XML body tree is walked into paragraphs (``<p>``, headings, list items, table rows,
+   ``<br>``-separated lines), then boilerplate is filtered (see :mod:`.boilerplate`);
+5. the publisher's JSON-LD ``articleBody`` replaces the extraction when the latter misses most
+   of it, or trims extracted edge paragraphs that do not occur in it;
+6. skip rules: consent wall, paywall teaser, index/listing page, too short.
+
+Text format (:func:`format_seed`): title line, blank line, paragraphs separated by exactly one
+blank line; NFC, LF only, whitespace collapsed, no trailing newline.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import re
+import unicodedata
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from .boilerplate import filter_boilerplate, has_consent_marker, has_paywall_marker
+from .decode import decode_html, looks_like_html
+from .metadata import PageMetadata, extract_page_metadata, guess_language
+
+__all__ = [
+    "SKIP_REASONS",
+    "ExtractedArticle",
+    "SkipReason",
+    "Skipped",
+    "clean_page",
+    "format_seed",
+    "normalize_paragraph",
+]
+
+SkipReason = Literal[
+    "not_html", "no_article", "too_short", "paywall", "consent_wall", "index_page", "empty"
+]
+SKIP_REASONS: frozenset[str] = frozenset(
+    {"not_html", "no_article", "too_short", "paywall", "consent_wall", "index_page", "empty"}
+)
+
+# Inputs beyond this are truncated before parsing (bounded time on hostile pages).
+MAX_HTML_CHARS = 3_000_000
+# Fast-mode results shorter than this are re-extracted with trafilatura's full cascade.
+FALLBACK_BELOW_CHARS = 1000
+# JSON-LD articleBody shorter than this (in tokens) is ignored.
+MIN_JSON_LD_TOKENS = 40
+
+_WS_RE = re.compile(r"\s+")
+_TOKEN_RE = re.compile(r"\w+")
+_INVISIBLE_RE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+_TAG_RE = re.compile(r"<\s*/?\s*(?:p|br|div|h[1-6]|li|span|a|strong|em|b|i)\b[^>]*>", re.I)
+_NOT_HTML_CONTENT_TYPES = (
+    "image/",
+    "audio/",
+    "video/",
+    "font/",
+    "application/pdf",
+    "application/zip",
+    "application/octet-stream",
+)
+_STRIP_TAGS = ("script", "style", "noscript", "svg", "template", "iframe", "link", "object")
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    """A cleaned article; ``text`` is the seed format (no trailing newline)."""
+
+    title: str
+    body: str
+    author: str | None = None
+    published_at: datetime | None = None
+    site_name: str | None = None
+    language: str | None = None
+    canonical_url: str | None = None
+    description: str | None = None
+    json_ld_body_used: bool = False
+
+    @property
+    def paragraphs(self) -> list[str]:
+        """The body's paragraphs."""
+        return self.body.split("\n\n") if self.body else []
+
+    @property
+    def text(self) -> str:
+        """Title, a blank line, then the paragraphs separated by blank lines; no final LF."""
+        return format_seed(self.title, self.paragraphs)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """A page that yields no article; ``reason`` is one of :data:`SKIP_REASONS`."""
+
+    reason: SkipReason
+
+
+def normalize_paragraph(text: str) -> str:
+    """NFC, drop invisible characters, collapse all whitespace to single spaces, strip."""
+    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))
+    return _WS_RE.sub(" ", text).strip()
+
+
+def format_seed(title: str, paragraphs: list[str]) -> str:
+    """Render the seed text format: title line, blank line, blank-line-separated paragraphs.
+
+    Every part goes through :func:`normalize_paragraph`; empty parts are dropped, so the
+    result has LF line endings only, no trailing spaces, no double blank lines and no
+    trailing newline. With an empty title the text starts with the first paragraph.
+    """
+    parts = [normalize_paragraph(title)]
+    parts.extend(normalize_paragraph(p) for p in paragraphs)
+    return "\n\n".join(p for p in parts if p)
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _tokens(text: str) -> list[str]:
+    return [t.lower() for t in _TOKEN_RE.findall(text)]
+
+
+def _split_lines(element: Any) -> list[str]:
+    """Text of an element, split at ``<lb/>`` (iterative, so deep trees cannot recurse)."""
+    pieces: list[str] = []
+    for event, node in etree.iterwalk(element, events=("start", "end")):
+        if event == "start":
+            if node.tag == "lb":
+                pieces.append("\n")
+            elif node.text:
+                pieces.append(node.text)
+        elif node is not element and node.tail:
+            pieces.append(node.tail)
+    return "".join(pieces).split("\n")
+
+
+def _body_paragraphs(body: Any) -> list[str]:
+    """Walk trafilatura's XML body into paragraphs (list items and table rows separately)."""
+    paragraphs: list[str] = []
+    if body is None:
+        return paragraphs
+    if body.text and body.text.strip():
+        paragraphs.append(body.text)
+    for child in body:
+        if child.tag == "list":
+            blocks = [item for item in child.iter("item")]
+        elif child.tag == "table":
+            blocks = [row for row in child.iter("row")]
+        else:
+            blocks = [child]
+        for block in blocks:
+            if block.tag == "row":
+                cells = [" ".join(_split_lines(cell)) for cell in block.iter("cell")]
+                paragraphs.append(" ".join(cells))
+            else:
+                paragraphs.extend(_split_lines(block))
+        if child.tail and child.tail.strip():
+            paragraphs.append(child.tail)
+    return [p for p in (normalize_paragraph(x) for x in paragraphs) if p]
+
+
+def _json_ld_paragraphs(body: str) -> list[str]:
+    """Split a JSON-LD articleBody (plain text or HTML) into paragraphs."""
+    if _TAG_RE.search(body):
+        from lxml.html import fragment_fromstring
+
+        try:
+            root = fragment_fromstring(body, create_parent="div")
+            for br in root.iter("br"):
+                br.tail = "\n" + (br.tail or "")
+            for block in root.iter("p", "div", "h1", "h2", "h3", "h4", "h5", "h6", "li"):
+                block.tail = "\n" + (block.tail or "")
+                block.text = "\n" + (block.text or "")
+            body = root.text_content()
+        except Exception:
+            body = _TAG_RE.sub("\n", body)
+    body = html_lib.unescape(body).replace("\\n", "\n")
+    return [p for p in (normalize_paragraph(x) for x in body.splitlines()) if p]
+
+
+def _overlap(part: list[str], whole: Counter[str]) -> float:
+    """Share of ``part`` tokens found in the multiset ``whole``."""
+    if not part:
+        return 0.0
+    return sum((Counter(part) & whole).values()) / len(part)
+
+
+def _same_text(a: str, b: str) -> bool:
+    return bool(a) and _tokens(a) == _tokens(b)
+
+
+def _trafilatura_body(tree: HtmlElement, url: str | None, *, fast: bool) -> list[str]:
+    """Paragraphs from trafilatura (precision mode, no comments); [] when it finds nothing."""
+    import trafilatura
+
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        fast=fast,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=True,
+        include_images=False,
+        include_links=False,
+        with_metadata=False,
+    )
+    if document is None:
+        return []
+    body = getattr(document, "body", None)
+    if body is None and isinstance(document, dict):  # pragma: no cover - old API shape
+        body = document.get("body")
+    return _body_paragraphs(body)
+
+
+def _reconcile_with_json_ld(
+    paragraphs: list[str], json_ld_body: str | None
+) -> tuple[list[str], bool]:
+    """Use the publisher's articleBody to replace or trim the extraction; (paragraphs, used)."""
+    if not json_ld_body:
+        return paragraphs, False
+    ld_paragraphs = _json_ld_paragraphs(json_ld_body)
+    ld_tokens = _tokens(" ".join(ld_paragraphs))
+    if len(ld_tokens) < MIN_JSON_LD_TOKENS:
+        return paragraphs, False
+    ld_bag = Counter(ld_tokens)
+    extracted = _tokens(" ".join(paragraphs))
+    covered = sum((Counter(extracted) & ld_bag).values()) / len(ld_tokens)
+    truncated = ld_paragraphs[-1].endswith(("...", "…", "[…]", "[...]"))
+    if truncated:
+        return paragraphs, False
+    if covered < 0.6 and len(ld_tokens) > 0.8 * len(extracted):
+        return ld_paragraphs, True
+    if covered >= 0.9 and len(ld_tokens) >= 0.7 * len(extracted):
+        # The articleBody is all there: trim edge paragraphs that it does not contain.
+        start, end = 0, len(paragraphs)
+        while start < end and _overlap(_tokens(paragraphs[start]), ld_bag) < 0.5:
+            start += 1
+        while end > start and _overlap(_tokens(paragraphs[end - 1]), ld_bag) < 0.5:
+            end -= 1
+        return paragraphs[start:end], False
+    return paragraphs, False
+
+
+def _link_density(tree: HtmlElement) -> tuple[float, int]:
+    """Share of the visible body text inside links, and the number of links."""
+    body = tree.find("body")
+    if body is None:
+        return 0.0, 0
+    total = len(_WS_RE.sub("", body.text_content()))
+    anchors = list(body.iter("a"))
+    linked = sum(len(_WS_RE.sub("", a.text_content())) for a in anchors)
+    return (linked / total if total else 0.0), len(anchors)
+
+
+def _looks_like_index(tree: HtmlElement, meta: PageMetadata, paragraphs: list[str]) -> bool:
+    """Listing/home page: link-heavy, many links, short blocks, no article declaration."""
+    if meta.json_ld_body or (meta.og_type or "").lower() == "article":
+        return False
+    density, links = _link_density(tree)
+    body_chars = sum(len(p) for p in paragraphs)
+    mean_len = body_chars / len(paragraphs) if paragraphs else 0.0
+    return links >= 30 and density >= 0.45 and (body_chars < 1500 or mean_len < 80)
+
+
+def _visible_text(tree: HtmlElement, limit: int = 200_000) -> str:
+    """Whitespace-collapsed text of the page body without scripts and styles (capped)."""
+    body = tree.find("body")
+    root = body if body is not None else tree
+    texts = root.xpath(
+        ".//text()[not(ancestor::script or ancestor::style or ancestor::noscript"
+        " or ancestor::template)]"
+    )
+    parts: list[str] = []
+    size = 0
+    for text in texts:
+        parts.append(str(text))
+        size += len(text)
+        if size > limit:
+            break
+    return _WS_RE.sub(" ", " ".join(parts))
+
+
+def _prepare_text(html: str | bytes, content_type: str | None) -> str | Skipped:
+    if content_type and content_type.strip().lower().startswith(_NOT_HTML_CONTENT_TYPES):
+        return Skipped("not_html")
+    if isinstance(html, bytes):
+        if not html.strip():
+            return Skipped("empty")
+        if not looks_like_html(html):
+            return Skipped("not_html")
+        text = decode_html(html, content_type)
+    else:
+        text = html
+        if not text.strip():
+            return Skipped("empty")
+        head = text[:4096]
+        if "\x00" in head or head.startswith(("\x89PNG", "%PDF-", "GIF8", "\ufffdPNG")):
+            return Skipped("not_html")
+        if "<" not in head:
+            return Skipped("not_html")
+    return text[:MAX_HTML_CHARS]
+
+
+def _extract(
+    html: str | bytes, url: str | None, content_type: str | None, min_body_chars: int
+) -> ExtractedArticle | Skipped:
+    import trafilatura
+
+    prepared = _prepare_text(html, content_type)
+    if isinstance(prepared, Skipped):
+        return prepared
+    tree = trafilatura.load_html(prepared)
+    if tree is None or not isinstance(tree, HtmlElement):
+        return Skipped("no_article")
+    body_el = tree.find("body")
+    if body_el is None or not _WS_RE.sub("", body_el.text_content()):
+        return Skipped("empty")
+
+    meta = extract_page_metadata(tree, url)
+    # Metadata is read; what remains of scripts and media only slows trafilatura down.
+    etree.strip_elements(tree, *_STRIP_TAGS, with_tail=False)
+    paragraphs = _trafilatura_body(tree, url, fast=True)
+    if sum(len(p) for p in paragraphs) < FALLBACK_BELOW_CHARS:
+        slow = _trafilatura_body(tree, url, fast=False)
+        if sum(len(p) for p in slow) > sum(len(p) for p in paragraphs):
+            paragraphs = slow
+    paragraphs = filter_boilerplate(paragraphs)
+    paragraphs, used_ld = _reconcile_with_json_ld(paragraphs, meta.json_ld_body)
+    if used_ld:
+        paragraphs = filter_boilerplate(paragraphs)
+
+    title = meta.title or ""
+    if paragraphs and title and _same_text(paragraphs[0], title):
+        paragraphs = paragraphs[1:]
+    body = "\n\n".join(paragraphs)
+    body_chars = len(body)
+
+    if body_chars < max(min_body_chars, 1500):
+        page_text = _visible_text(tree)
+        if has_consent_marker(page_text) and re.search(
+            r"cookie|consent|privacy|privacidad|"
+            r"конфиденциальн",
+            page_text,
+            re.I,
+        ):
+            return Skipped("consent_wall")
+        if meta.accessible_for_free is False or has_paywall_marker(page_text):
+            return Skipped("paywall")
+    if _looks_like_index(tree, meta, paragraphs):
+        return Skipped("index_page")
+    if not paragraphs:
+        return Skipped("no_article")
+    if body_chars < min_body_chars:
+        return Skipped("too_short")
+
+    return ExtractedArticle(
+        title=normalize_paragraph(title),
+        body=body,
+        author=meta.author,
+        published_at=meta.published_at,
+        site_name=meta.site_name,
+        language=meta.language or guess_language(body),
+        canonical_url=meta.canonical_url,
+        description=meta.description,
+        json_ld_body_used=used_ld,
+    )
+
+
+def clean_page(
+    html: str | bytes,
+    url: str | None = None,
+    *,
+    content_type: str | None = None,
+    min_body_chars: int = 400,
+) -> ExtractedArticle | Skipped:
+    """Extract the article of one page, or say why it was skipped; never raises.
+
+    ``html`` may be raw response bytes (decoded with ``content_type``'s charset, see
+    :func:`decode_html`) or text. Any parser/extractor failure yields ``Skipped("no_article")``.
+    """
+    try:
+        return _extract(html, url, content_type, min_body_chars)
+    except Exception:
+        return Skipped("no_article")

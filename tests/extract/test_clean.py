@@ -1,0 +1,206 @@
+"""clean_page: skip reasons, bounded time on hostile input, text-format rules."""
+
+from __future__ import annotations
+
+import json
+import time
+import unicodedata
+
+from monitor.extract import (
+    SKIP_REASONS,
+    ExtractedArticle,
+    Skipped,
+    clean_page,
+    format_seed,
+)
+
+PARAGRAPHS = [
+    "Russia and Cuba signed a new cooperation agreement on Tuesday in Havana, covering energy, "
+    "transport and banking, officials from both governments said after the ceremony.",
+    "The Russian deputy prime minister, who led the delegation, said Moscow would help "
+    "modernise the island's power plants and supply fuel on preferential terms this year.",
+    "Cuban officials said the agreements would ease the shortages that have hit the island, "
+    "while critics warned they would deepen its dependence on a distant and sanctioned ally.",
+    "Analysts in Miami and Madrid said the visit was the latest sign that the two old Cold War "
+    "partners are rebuilding ties that had loosened after the collapse of the Soviet Union.",
+]
+
+
+def article_html(paragraphs: list[str], *, extra_head: str = "", extra_body: str = "") -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (
+        "<html lang='en'><head><title>Russia and Cuba sign deals</title>"
+        f"<meta property='og:title' content='Russia and Cuba sign deals'>{extra_head}</head>"
+        f"<body><nav><a href='/'>Home</a></nav><article><h1>Russia and Cuba sign deals</h1>"
+        f"{body}{extra_body}</article><footer>Contact</footer></body></html>"
+    )
+
+
+def test_plain_article() -> None:
+    result = clean_page(article_html(PARAGRAPHS), "https://example.com/a")
+    assert isinstance(result, ExtractedArticle)
+    assert result.title == "Russia and Cuba sign deals"
+    assert result.paragraphs == PARAGRAPHS
+    assert result.language == "en"
+    assert not result.json_ld_body_used
+
+
+def test_listing_page_is_index() -> None:
+    items = "".join(
+        f"<li><a href='/news/{i}'>Headline number {i} about Russia and Cuba relations</a>"
+        f"<span>2 hours ago</span></li>"
+        for i in range(60)
+    )
+    html = (
+        "<html><head><title>World news</title><meta property='og:type' content='website'>"
+        f"</head><body><nav><a href='/'>Home</a></nav><main><ul>{items}</ul></main></body></html>"
+    )
+    assert clean_page(html) == Skipped("index_page")
+
+
+def test_paywall_teaser() -> None:
+    html = article_html(
+        PARAGRAPHS[:1],
+        extra_body="<div class='paywall'><p>Subscribe to continue reading.</p>"
+        "<p>Already a subscriber? <a href='/login'>Log in</a></p></div>",
+    )
+    assert clean_page(html) == Skipped("paywall")
+
+
+def test_paywall_spanish_and_json_ld_flag() -> None:
+    html = article_html(PARAGRAPHS[:1], extra_body="<p>Suscríbete para seguir leyendo</p>")
+    assert clean_page(html) == Skipped("paywall")
+    ld = {"@type": "NewsArticle", "headline": "x", "isAccessibleForFree": "False"}
+    html = article_html(
+        PARAGRAPHS[:2],
+        extra_head=f"<script type='application/ld+json'>{json.dumps(ld)}</script>",
+    )
+    assert clean_page(html) == Skipped("paywall")
+
+
+def test_consent_wall() -> None:
+    html = (
+        "<html><head><title>Before you continue</title></head><body><div class='consent'>"
+        "<h1>Before you continue to Example</h1><p>We use cookies and data to deliver and "
+        "maintain our services. We value your privacy.</p><button>Accept all</button>"
+        "<button>Reject all</button></div></body></html>"
+    )
+    assert clean_page(html) == Skipped("consent_wall")
+
+
+def test_too_short() -> None:
+    assert clean_page(article_html(PARAGRAPHS[:1])) == Skipped("too_short")
+    result = clean_page(article_html(PARAGRAPHS[:1]), min_body_chars=50)
+    assert isinstance(result, ExtractedArticle)
+
+
+def test_png_bytes_are_not_html() -> None:
+    png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" + bytes(200)
+    assert clean_page(png, content_type="text/html") == Skipped("not_html")
+    assert clean_page(b"<html></html>", content_type="image/png") == Skipped("not_html")
+
+
+def test_empty_inputs() -> None:
+    assert clean_page("") == Skipped("empty")
+    assert clean_page(b"   ") == Skipped("empty")
+    assert clean_page("<html><body>   </body></html>") == Skipped("empty")
+
+
+def test_skip_reasons_vocabulary() -> None:
+    assert {
+        "not_html",
+        "no_article",
+        "too_short",
+        "paywall",
+        "consent_wall",
+        "index_page",
+        "empty",
+    } == SKIP_REASONS
+
+
+def test_json_ld_body_rescues_poor_extraction() -> None:
+    body = "\n\n".join(PARAGRAPHS)
+    ld = {
+        "@context": "https://schema.org",
+        "@graph": [{"@type": ["ReportageNewsArticle"], "headline": "Deals", "articleBody": body}],
+    }
+    html = (
+        "<html><head><title>Deals</title>"
+        f"<script type='application/ld+json'>{json.dumps(ld)}</script></head>"
+        "<body><div id='app'><p>Loading…</p></div></body></html>"
+    )
+    result = clean_page(html)
+    assert isinstance(result, ExtractedArticle)
+    assert result.json_ld_body_used
+    assert result.paragraphs == PARAGRAPHS
+
+
+def test_bytes_cp1252_labelled_utf8() -> None:
+    paragraphs = [p.replace("Havana", "La Habana “Peña”") for p in PARAGRAPHS]
+    result = clean_page(
+        article_html(paragraphs).encode("cp1252"), content_type="text/html; charset=utf-8"
+    )
+    assert isinstance(result, ExtractedArticle)
+    assert "La Habana “Peña”" in result.body
+
+
+# ----------------------------------------------------------------- hostile input
+
+
+def _bounded(html: str | bytes) -> ExtractedArticle | Skipped:
+    start = time.perf_counter()
+    result = clean_page(html)
+    assert time.perf_counter() - start < 5.0
+    return result
+
+
+def test_deep_nesting() -> None:
+    html = "<html><body>" + "<div>" * 10_000 + "<p>deep</p>" + "</div>" * 10_000 + "</body></html>"
+    assert isinstance(_bounded(html), Skipped)
+
+
+def test_huge_text() -> None:
+    words = "Russia Cuba Havana Moscow agreement energy oil " * 20 + ". "
+    html = "<html><body><article>" + f"<p>{words}</p>" * (5_000_000 // (len(words) + 7))
+    result = _bounded(html + "</article></body></html>")
+    assert isinstance(result, (ExtractedArticle, Skipped))
+
+
+def test_huge_attribute_and_unclosed_tags() -> None:
+    html = "<html><body><div class='" + "x" * 5_000_000 + "'>" + "<p><b><i>" * 2000 + "text"
+    assert isinstance(_bounded(html), (ExtractedArticle, Skipped))
+
+
+def test_garbage_never_raises() -> None:
+    for html in ["<", "<<<>>>", "<html", "\x00\x01<p>", "<?xml version='1.0'?><a/>", "<!---->"]:
+        assert isinstance(_bounded(html), Skipped)
+
+
+# ----------------------------------------------------------------- text format
+
+
+def test_format_seed_rules() -> None:
+    text = format_seed(
+        "  Title\u00a0with   spaces \r\n",
+        ["Cafe\u0301 one  ", "", "  \n ", "line\r\nbreak\tand\u200b tab", "last"],
+    )
+    assert text == "Title with spaces\n\nCafé one\n\nline break and tab\n\nlast"
+    assert unicodedata.is_normalized("NFC", text)
+    assert "\r" not in text
+    assert "\n\n\n" not in text
+    assert not text.endswith("\n")
+    assert all(line == line.rstrip() for line in text.split("\n"))
+
+
+def test_format_seed_without_title() -> None:
+    assert format_seed("", ["a", "b"]) == "a\n\nb"
+    assert format_seed("t", []) == "t"
+
+
+def test_text_property_matches_format() -> None:
+    result = clean_page(article_html(PARAGRAPHS))
+    assert isinstance(result, ExtractedArticle)
+    assert result.text == format_seed(result.title, PARAGRAPHS)
+    lines = result.text.split("\n")
+    assert lines[0] == result.title and lines[1] == ""
+    assert "\n\n\n" not in result.text and not result.text.endswith("\n")
