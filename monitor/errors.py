@@ -1,4 +1,4 @@
-"""The project's exception tree: every expected failure is one of these, raised ``from`` its cause."""
+"""The project's exception tree: every expected failure is one of these."""
 
 from __future__ import annotations
 

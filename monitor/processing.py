@@ -94,13 +94,18 @@ def _trustworthy_canonical(declared: str | None, final_url: str) -> str:
     if declared:
         parts = urlsplit(declared)
         page_path = urlsplit(final_url).path.strip("/")
-        if parts.scheme in ("http", "https") and parts.hostname:
-            if parts.path.strip("/") or not page_path:
-                return declared
+        if (
+            parts.scheme in ("http", "https")
+            and parts.hostname
+            and (parts.path.strip("/") or not page_path)
+        ):
+            return declared
     return final_url
 
 
-def analyze_page(page: FetchedPage, query_source: str, *, min_body_chars: int = 400) -> PageAnalysis:
+def analyze_page(
+    page: FetchedPage, query_source: str, *, min_body_chars: int = 400
+) -> PageAnalysis:
     """Clean, match and fingerprint one page; never raises for bad input."""
     final_url = page.final_url or page.url
     try:

@@ -29,7 +29,9 @@ def _config_or_defaults(state: State) -> MonitorConfig:
         return MonitorConfig()  # no config file: the embedded defaults (the default query)
 
 
-def fetch_url(url: str, *, user_agent: str, timeout: float, allow_private: bool = False) -> tuple[bytes, str | None, str]:
+def fetch_url(
+    url: str, *, user_agent: str, timeout: float, allow_private: bool = False
+) -> tuple[bytes, str | None, str]:
     """Download one page (size-capped, timeouts, public addresses only unless allowed)."""
     from monitor.netsafety import UnsafeURLError, check_public_url
 
@@ -40,7 +42,7 @@ def fetch_url(url: str, *, user_agent: str, timeout: float, allow_private: bool 
             raise MonitorError(f"{url}: {exc}") from None
     request = urllib.request.Request(url, headers={"User-Agent": user_agent})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             body = response.read(MAX_FETCH_BYTES + 1)
             if len(body) > MAX_FETCH_BYTES:
                 raise MonitorError(f"{url}: page larger than {MAX_FETCH_BYTES} bytes")
@@ -62,7 +64,9 @@ def _analysis_json(source: str, analysis: PageAnalysis) -> dict[str, Any]:
         "snippet": analysis.snippet,
         "title": article.title if article else None,
         "author": article.author if article else None,
-        "published_at": article.published_at.isoformat() if article and article.published_at else None,
+        "published_at": article.published_at.isoformat()
+        if article and article.published_at
+        else None,
         "site_name": article.site_name if article else None,
         "language": article.language if article else None,
         "fingerprint": analysis.fingerprint or None,
@@ -86,7 +90,9 @@ def extract_command(
                     user_agent=f"{config.crawl.user_agent} (+mailto:{config.crawl.contact})",
                     timeout=config.crawl.download_timeout,
                 )
-                page = FetchedPage(source, body, "cli", final_url=final_url, content_type=content_type)
+                page = FetchedPage(
+                    source, body, "cli", final_url=final_url, content_type=content_type
+                )
             else:
                 path = Path(source)
                 page = FetchedPage(path.resolve().as_uri(), path.read_bytes(), "cli")
@@ -97,7 +103,9 @@ def extract_command(
             continue
         analysis = analyze_page(page, config.query.match)
         if as_json:
-            sys.stdout.write(json.dumps(_analysis_json(source, analysis), ensure_ascii=False) + "\n")
+            sys.stdout.write(
+                json.dumps(_analysis_json(source, analysis), ensure_ascii=False) + "\n"
+            )
         if out is not None:
             name = Path(source.rstrip("/").split("?")[0]).stem or "page"
             target = out / f"{name}.txt"

@@ -52,7 +52,9 @@ class State:
         """The configured database, checked to be reachable and at the head migration."""
         from monitor.db.migrate import require_current_schema
 
-        db = Database(self.config.database.url, busy_timeout_ms=self.config.database.busy_timeout_ms)
+        db = Database(
+            self.config.database.url, busy_timeout_ms=self.config.database.busy_timeout_ms
+        )
         db.ping()
         if require_schema:
             require_current_schema(db)
@@ -92,7 +94,9 @@ def init(ctx: typer.Context) -> None:
     try:
         upgrade(db)
     except Exception as exc:
-        raise MonitorError(f"migration failed (the database is unchanged past {before}): {exc}") from exc
+        raise MonitorError(
+            f"migration failed (the database is unchanged past {before}): {exc}"
+        ) from exc
     head = head_revision()
     if before == head:
         console.print(f"database already at schema {head}")
@@ -104,9 +108,12 @@ def init(ctx: typer.Context) -> None:
 def crawl(
     ctx: typer.Context,
     source: Annotated[
-        list[str] | None, typer.Option("--source", "-s", help="Crawl only this source (repeatable).")
+        list[str] | None,
+        typer.Option("--source", "-s", help="Crawl only this source (repeatable)."),
     ] = None,
-    trigger: Annotated[str, typer.Option(help="Recorded in the crawl run.", hidden=True)] = "manual",
+    trigger: Annotated[
+        str, typer.Option(help="Recorded in the crawl run.", hidden=True)
+    ] = "manual",
 ) -> None:
     """Crawl the configured sources now and print a per-source summary."""
     from monitor.cli.crawl import crawl_command
@@ -217,17 +224,24 @@ def export(
     except OSError as exc:
         raise MonitorError(f"cannot write to {directory}: {exc.strerror}") from exc
     changed = sum(1 for f in files if f.changed)
-    console.print(f"exported {len(files)} stor{'y' if len(files) == 1 else 'ies'} to {directory} "
-                  f"({changed} written, {len(files) - changed} unchanged)")
+    console.print(
+        f"exported {len(files)} stor{'y' if len(files) == 1 else 'ies'} to {directory} "
+        f"({changed} written, {len(files) - changed} unchanged)"
+    )
 
 
 @app.command()
 def digest(
     ctx: typer.Context,
-    dry_run: Annotated[bool, typer.Option("--dry-run", help="Render only; send and mark nothing.")] = False,
-    out: Annotated[Path | None, typer.Option(help="Also write the message(s) to this .eml file.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Render only; send and mark nothing.")
+    ] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Also write the message(s) to this .eml file.")
+    ] = None,
     frequency: Annotated[
-        str | None, typer.Option(help="Only recipients of this frequency (instant, hourly, daily, weekly).")
+        str | None,
+        typer.Option(help="Only recipients of this frequency (instant, hourly, daily, weekly)."),
     ] = None,
 ) -> None:
     """Send (or with --dry-run, render) the digest of new stories to every recipient."""
@@ -235,8 +249,11 @@ def digest(
 
     state = _state(ctx)
     db = state.database()
-    raise typer.Exit(digest_command(db, state.config, dry_run=dry_run, out=out,
-                                    frequency=frequency, console=console))
+    raise typer.Exit(
+        digest_command(
+            db, state.config, dry_run=dry_run, out=out, frequency=frequency, console=console
+        )
+    )
 
 
 @app.command()
@@ -251,7 +268,9 @@ def status(ctx: typer.Context) -> None:
 @sources_app.command("check")
 def sources_check(
     ctx: typer.Context,
-    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", "-s", help="Only this source.")
+    ] = None,
 ) -> None:
     """Fetch each source's start URLs once and report what answers and what it returns."""
     from monitor.cli.crawl import sources_check_command
@@ -283,8 +302,14 @@ def query_test(
     for column in ("id", "story", "score", "title", "terms", "snippet"):
         table.add_column(column, overflow="fold")
     for hit in hits:
-        table.add_row(str(hit.article_id), str(hit.story_id or ""), f"{hit.score:.2f}",
-                      hit.title[:70], ", ".join(hit.terms), hit.snippet[:160])
+        table.add_row(
+            str(hit.article_id),
+            str(hit.story_id or ""),
+            f"{hit.score:.2f}",
+            hit.title[:70],
+            ", ".join(hit.terms),
+            hit.snippet[:160],
+        )
     console.print(table)
 
 
@@ -292,13 +317,19 @@ def query_test(
 def extract(
     ctx: typer.Context,
     inputs: Annotated[list[str], typer.Argument(help="Saved HTML files or http(s) URLs.")],
-    out: Annotated[Path | None, typer.Option(help="Write one .txt per input into this folder.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Add metadata, match result and skip reason.")] = False,
+    out: Annotated[
+        Path | None, typer.Option(help="Write one .txt per input into this folder.")
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Add metadata, match result and skip reason.")
+    ] = False,
 ) -> None:
     """Show the seed-format text the pipeline would store for each page, and why it matches."""
     from monitor.cli.extract import extract_command
 
-    raise typer.Exit(extract_command(_state(ctx), inputs, out=out, as_json=as_json, console=console))
+    raise typer.Exit(
+        extract_command(_state(ctx), inputs, out=out, as_json=as_json, console=console)
+    )
 
 
 def main() -> None:

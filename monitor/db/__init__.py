@@ -1,4 +1,4 @@
-"""The database: schema, engine and sessions, migrations, and the queries the rest of the app uses."""
+"""The database: schema, engine and sessions, migrations, and shared queries."""
 
 from monitor.db.engine import Database, make_engine, redact_url
 from monitor.db.migrate import current_revision, head_revision, require_current_schema, upgrade

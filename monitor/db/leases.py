@@ -48,11 +48,13 @@ def renew_lease(db: Database, name: str, holder: str, ttl_seconds: float) -> boo
     expires = utcnow() + timedelta(seconds=ttl_seconds)
     return bool(
         db.write(
-            lambda s: s.execute(
-                update(Lease)
-                .where(Lease.name == name, Lease.holder == holder)
-                .values(expires_at=expires)
-            ).rowcount
+            lambda s: (
+                s.execute(
+                    update(Lease)
+                    .where(Lease.name == name, Lease.holder == holder)
+                    .values(expires_at=expires)
+                ).rowcount
+            )
         )
     )
 

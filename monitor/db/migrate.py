@@ -41,7 +41,9 @@ def current_revision(database: Database) -> str | None:
         with database.engine.connect() as connection:
             return MigrationContext.configure(connection).get_current_revision()
     except Exception as exc:
-        raise DatabaseError(f"cannot read schema version of {redact_url(database.url)}: {exc}") from exc
+        raise DatabaseError(
+            f"cannot read schema version of {redact_url(database.url)}: {exc}"
+        ) from exc
 
 
 def upgrade(database: Database, revision: str = "head") -> None:

@@ -1,4 +1,4 @@
-"""Small, reusable queries and upserts: sources, seen URLs, conditional-GET validators, crawl runs."""
+"""Reusable queries and upserts: sources, seen URLs, conditional-GET validators, crawl runs."""
 
 from __future__ import annotations
 
@@ -201,4 +201,3 @@ def mark_abandoned_runs(db: Database, source_name: str) -> int:
         return count
 
     return db.write(_mark)
-

@@ -14,7 +14,9 @@ from monitor.db.engine import Database
 from monitor.db.models import Article, Story
 
 
-def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     environment.update(env or {})
     return subprocess.run(
@@ -31,14 +33,26 @@ def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subproc
 def project(tmp_path: Path) -> Path:
     (tmp_path / "monitor.toml").write_text(
         '[database]\nurl = "sqlite:///data/monitor.db"\n'
-        '[[sources]]\nname = "local"\nfeeds = ["http://127.0.0.2:8999/feed.xml"]\nallow_private = true\n'
+        '[[sources]]\nname = "local"\nfeeds = ["http://127.0.0.2:8999/feed.xml"]\n'
+        "allow_private = true\n"
     )
     return tmp_path
 
 
 def test_help_everywhere(project: Path) -> None:
-    for command in ([], ["init"], ["crawl"], ["run"], ["articles"], ["export"], ["digest"],
-                    ["status"], ["sources", "check"], ["query", "test"], ["extract"]):
+    for command in (
+        [],
+        ["init"],
+        ["crawl"],
+        ["run"],
+        ["articles"],
+        ["export"],
+        ["digest"],
+        ["status"],
+        ["sources", "check"],
+        ["query", "test"],
+        ["extract"],
+    ):
         result = run_cli(*command, "--help", cwd=project)
         assert result.returncode == 0, (command, result.stderr)
         assert "Usage" in result.stdout
@@ -71,8 +85,9 @@ def test_commands_refuse_an_uninitialised_database(project: Path) -> None:
 
 
 def test_unreachable_database_is_one_line(project: Path) -> None:
-    result = run_cli("init", cwd=project,
-                     env={"MONITOR_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    result = run_cli(
+        "init", cwd=project, env={"MONITOR_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    )
     assert result.returncode == 1
     assert result.stderr.startswith("error: cannot reach database")
     assert result.stderr.strip().count("\n") == 0
@@ -89,12 +104,17 @@ def test_init_articles_export(project: Path) -> None:
             story = Story(title=f"Story {n}")
             session.add(story)
             session.flush()
-            session.add(Article(
-                canonical_url=f"https://news.example/{n}", url=f"https://news.example/{n}",
-                story_id=story.id, content_fingerprint=str(n) * 64, title=f"Story {n}",
-                text=f"Story {n}\n\nRussia and Cuba, paragraph one.\n\nParagraph two.",
-                matched_terms=["russia", "cuba"],
-            ))
+            session.add(
+                Article(
+                    canonical_url=f"https://news.example/{n}",
+                    url=f"https://news.example/{n}",
+                    story_id=story.id,
+                    content_fingerprint=str(n) * 64,
+                    title=f"Story {n}",
+                    text=f"Story {n}\n\nRussia and Cuba, paragraph one.\n\nParagraph two.",
+                    matched_terms=["russia", "cuba"],
+                )
+            )
     db.dispose()
     listed = run_cli("articles", "--json", "--limit", "2", cwd=project)
     assert listed.returncode == 0, listed.stderr
@@ -104,7 +124,9 @@ def test_init_articles_export(project: Path) -> None:
     assert run_cli("export", str(out), cwd=project).returncode == 0
     files = sorted(p.name for p in out.iterdir())
     assert [f[:4] for f in files] == ["000_", "001_", "002_"]
-    assert (out / files[0]).read_text() == "Story 0\n\nRussia and Cuba, paragraph one.\n\nParagraph two.\n"
+    assert (
+        out / files[0]
+    ).read_text() == "Story 0\n\nRussia and Cuba, paragraph one.\n\nParagraph two.\n"
     again = run_cli("export", str(out), cwd=project)
     assert "0 written, 3 unchanged" in again.stdout
     assert sorted(p.name for p in out.iterdir()) == files
