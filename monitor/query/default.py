@@ -1,0 +1,34 @@
+"""The project's default query: Russia–Cuba coverage in English, Spanish and Russian.
+
+Two groups joined by an implicit AND: a Russia side and a Cuba side. Notes on the choices:
+
+* Accents and case do not matter (``Moscú`` = ``moscu``), so one spelling covers both.
+* ``russia*`` covers Russia/Russian(s); ``soviet*`` covers Soviet and soviético/soviética;
+  ``cuban*`` covers Cuban(s) and cubano/cubana/cubanos/cubanas.
+* Russian inflects nouns, so prefixes are used where they are safe (``росси*``, ``москв*``,
+  ``кремл*``, ``путин*``) and explicit case forms where a prefix would catch other words:
+  ``куб*`` would match кубок (cup) and кубик (cube), ``гаван*`` would match гавань (harbour).
+* Castro only as "Fidel/Raúl Castro": a bare surname would pull in Xiomara Castro and others.
+* Known false positives are excluded with NOT phrases: the actor Cuba Gooding, Mark Cuban,
+  the towns Moscow (Idaho), Cuba (New York, Missouri, New Mexico), the Moscow Mule cocktail.
+  An exclusion only disables the word it guards (``moscow``, ``cuba``, ``cuban*``), so an
+  article about Moscow, Idaho still matches if it also names Russia and Cuba some other way.
+"""
+
+from __future__ import annotations
+
+DEFAULT_QUERY = """\
+(
+  russia* OR rusia OR ruso OR rusa OR rusos OR rusas OR росси*
+  OR (moscow -"moscow idaho" -"moscow mule") OR moscú OR москв* OR москов*
+  OR kremlin OR кремл* OR putin OR путин* OR lavrov OR лавров*
+  OR soviet* OR urss OR ussr OR советск* OR ссср
+)
+(
+  (cuba -"cuba gooding" -"cuba new york" -"cuba missouri" -"cuba new mexico")
+  OR (cuban* -"mark cuban")
+  OR куба OR кубы OR кубе OR кубу OR кубой OR кубин*
+  OR havana OR habana OR гавана OR гаваны OR гаване OR гавану OR гаваной
+  OR díaz-canel OR диас-канел*
+  OR "fidel castro" OR "raúl castro" OR "фидел* кастро" OR "раул* кастро"
+)"""
