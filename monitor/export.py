@@ -31,7 +31,9 @@ def story_file_name(position: int, canonical_url: str) -> str:
     return f"{position:03d}_{digest}.txt"
 
 
-def export_stories(db: Database, directory: Path, *, since: datetime | None = None) -> list[ExportedFile]:
+def export_stories(
+    db: Database, directory: Path, *, since: datetime | None = None
+) -> list[ExportedFile]:
     """Write every story (first seen at or after ``since``) into ``directory``; idempotent.
 
     File names are derived only from the discovery order and a hash, so no name can escape

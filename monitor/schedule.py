@@ -7,9 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-_EVERY = re.compile(
-    r"^every\s+(?:(\d+)\s+)?(second|minute|hour|day|week)s?$", re.IGNORECASE
-)
+_EVERY = re.compile(r"^every\s+(?:(\d+)\s+)?(second|minute|hour|day|week)s?$", re.IGNORECASE)
 _UNIT_SECONDS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400, "week": 604800}
 
 
@@ -53,7 +51,9 @@ def parse_schedule(text: str) -> Schedule:
         count = int(match.group(1) or 1)
         if count <= 0:
             raise ValueError(f"interval must be positive in {text!r}")
-        return Schedule(value, interval=timedelta(seconds=count * _UNIT_SECONDS[match.group(2).lower()]))
+        return Schedule(
+            value, interval=timedelta(seconds=count * _UNIT_SECONDS[match.group(2).lower()])
+        )
     fields = value.split(" ")
     if len(fields) != 5:
         raise ValueError(

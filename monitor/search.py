@@ -57,4 +57,6 @@ def search_articles(db: Database, query: str, *, limit: int = 20) -> tuple[list[
 
 def _articles(db: Database) -> Iterator[Article]:
     with db.session() as session:
-        yield from session.scalars(select(Article).order_by(Article.id).execution_options(yield_per=500))
+        yield from session.scalars(
+            select(Article).order_by(Article.id).execution_options(yield_per=500)
+        )

@@ -68,8 +68,8 @@ def test_models_match_head_migration(db: Database) -> None:
             connection,
             opts={
                 "compare_type": True,
-                "include_object": lambda o, name, type_, r, c: not (
-                    type_ == "table" and name in FOREIGN_TABLES
+                "include_object": lambda o, name, type_, r, c: (
+                    not (type_ == "table" and name in FOREIGN_TABLES)
                 ),
             },
         )
