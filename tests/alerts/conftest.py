@@ -1,0 +1,322 @@
+"""Fixtures for alert tests: real SMTP servers on loopback (aiosmtpd), a webhook, databases."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from monitor.alerts.delivery import RetryPolicy
+from monitor.alerts.outbox import enqueue_story_alerts
+from monitor.config import MonitorConfig
+from monitor.db.engine import Database
+from monitor.db.migrate import upgrade
+from monitor.db.models import Article, Story
+from tests.conftest import POSTGRES_ADMIN_URL, _postgres_admin
+
+FAST_RETRY = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.05)
+NOW = datetime.now(UTC)
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class Received:
+    """One message the server accepted."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        parsed = BytesParser(policy=policy.default).parsebytes(self.data)
+        assert isinstance(parsed, EmailMessage)
+        return parsed
+
+    @property
+    def message_id(self) -> str:
+        return str(self.message["Message-ID"])
+
+
+@dataclass
+class Behaviour:
+    """How the server answers DATA: the first ``times`` calls misbehave, then it accepts."""
+
+    mode: str = "ok"  # ok | tempfail | drop | slow | reject
+    times: int = 0
+    delay: float = 0.0
+
+
+@dataclass
+class SMTPServer:
+    """A recording aiosmtpd server on 127.0.0.1 whose DATA behaviour tests can change."""
+
+    port: int
+    behaviour: Behaviour = field(default_factory=Behaviour)
+    received: list[Received] = field(default_factory=list)
+    data_calls: int = 0
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.data_calls += 1
+        behaviour = self.behaviour
+        misbehave = behaviour.mode != "ok" and self.data_calls <= behaviour.times
+        if misbehave and behaviour.mode == "tempfail":
+            return "451 4.3.0 Try again later"
+        if misbehave and behaviour.mode == "reject":
+            return "554 5.7.1 Message rejected as spam"
+        if misbehave and behaviour.mode == "drop":
+            server.transport.close()
+            return "421 closing"
+        # Queued before answering: a "slow" server has the message but replies too late.
+        self.received.append(
+            Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
+        )
+        if misbehave and behaviour.mode == "slow":
+            await asyncio.sleep(behaviour.delay)
+        return "250 2.0.0 OK queued"
+
+    def wait_for(self, count: int, timeout: float = 10.0) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.received) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    def message_ids(self) -> list[str]:
+        return [r.message_id for r in self.received]
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPServer]:
+    """A normal SMTP server (tests may set ``.behaviour`` to make it misbehave)."""
+    server = SMTPServer(port=free_port())
+    controller = Controller(server, hostname="127.0.0.1", port=server.port)
+    controller.start()
+    try:
+        yield server
+    finally:
+        controller.stop()
+
+
+class HangingServer:
+    """Accepts TCP connections and never says a word (no greeting)."""
+
+    def __init__(self) -> None:
+        self.listener = socket.socket()
+        self.listener.bind(("127.0.0.1", 0))
+        self.listener.listen(16)
+        self.port = int(self.listener.getsockname()[1])
+        self.connections: list[socket.socket] = []
+        self._stop = threading.Event()
+        self.thread = threading.Thread(target=self._serve, daemon=True)
+        self.thread.start()
+
+    def _serve(self) -> None:
+        self.listener.settimeout(0.1)
+        while not self._stop.is_set():
+            try:
+                connection, _ = self.listener.accept()
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            self.connections.append(connection)
+
+    def close(self) -> None:
+        self._stop.set()
+        self.thread.join(2)
+        for connection in self.connections:
+            connection.close()
+        self.listener.close()
+
+
+@pytest.fixture
+def hanging_server() -> Iterator[HangingServer]:
+    server = HangingServer()
+    try:
+        yield server
+    finally:
+        server.close()
+
+
+@dataclass
+class Webhook:
+    """A JSON webhook on 127.0.0.2 recording POSTs; ``fail_next`` answers 500 that many times."""
+
+    port: int
+    posts: list[dict[str, Any]] = field(default_factory=list)
+    fail_next: int = 0
+
+    @property
+    def url(self) -> str:
+        return f"json://127.0.0.2:{self.port}/"
+
+
+@pytest.fixture
+def webhook() -> Iterator[Webhook]:
+    hook = Webhook(port=free_port("127.0.0.2"))
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            if hook.fail_next > 0:
+                hook.fail_next -= 1
+                self.send_response(500)
+                self.end_headers()
+                return
+            hook.posts.append(json.loads(body))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.2", hook.port), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield hook
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def make_config(
+    port: int,
+    recipients: list[Any] | None = None,
+    *,
+    database_url: str = "sqlite://",
+    **email: Any,
+) -> MonitorConfig:
+    """A config mailing ``recipients`` through 127.0.0.1:``port``."""
+    data = {
+        "database": {"url": database_url},
+        "email": {
+            "smtp_host": "127.0.0.1",
+            "smtp_port": port,
+            "timeout_seconds": 2.0,
+            "sender": "monitor@example.org",
+            "recipients": recipients if recipients is not None else ["analyst@example.org"],
+            **email,
+        },
+    }
+    return MonitorConfig.model_validate(data)
+
+
+@pytest.fixture
+def alerts_db(tmp_path: Path) -> Iterator[Database]:
+    """A migrated SQLite database in a temporary file."""
+    database = Database(f"sqlite:///{tmp_path / 'alerts.db'}")
+    upgrade(database)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A migrated database on SQLite and on PostgreSQL (``alerts_test_<random>``, dropped after)."""
+    if request.param == "sqlite":
+        database = Database(f"sqlite:///{tmp_path / 'alerts.db'}")
+        upgrade(database)
+        yield database
+        database.dispose()
+        return
+    try:
+        admin = _postgres_admin()
+    except Exception as exc:
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {str(exc).splitlines()[0]}")
+    name = f"alerts_test_{uuid.uuid4().hex[:12]}"
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    database = Database(f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
+    try:
+        upgrade(database)
+        yield database
+    finally:
+        database.dispose()
+        with _postgres_admin() as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+StoryFactory = Callable[..., int]
+
+
+def add_story(
+    db: Database,
+    title: str = "Russia and Cuba sign an oil agreement",
+    *,
+    score: float = 1.0,
+    created_at: datetime | None = None,
+    copies: list[dict[str, Any]] | None = None,
+    text: str = "Russia will ship oil to Cuba under an agreement signed in Havana.",
+    snippet: str = "[Russia] will ship oil to [Cuba] under an agreement…",
+) -> int:
+    """Insert a story and its articles (one per entry of ``copies``); returns the story id."""
+    created = created_at or NOW - timedelta(hours=2)
+    copies = copies or [{"url": f"https://outlet.example/{uuid.uuid4().hex[:8]}"}]
+
+    def _add(session: Any) -> int:
+        story = Story(title=title, created_at=created, score=score, article_count=len(copies))
+        session.add(story)
+        session.flush()
+        for copy in copies:
+            session.add(
+                Article(
+                    canonical_url=copy.get("canonical_url", copy["url"])
+                    + f"#{uuid.uuid4().hex[:6]}",
+                    url=copy["url"],
+                    story_id=story.id,
+                    content_fingerprint=uuid.uuid4().hex,
+                    title=copy.get("title", title),
+                    text=text,
+                    site_name=copy.get("site_name"),
+                    language=copy.get("language", "en"),
+                    published_at=copy.get("published_at", created),
+                    first_seen_at=created,
+                    matched_terms=copy.get("terms", ["russia", "cuba"]),
+                    snippet=snippet,
+                    score=score,
+                )
+            )
+        return int(story.id)
+
+    return db.write(_add)
+
+
+def enqueue(db: Database, config: MonitorConfig, story_id: int) -> int:
+    """Run the outbox hook for a stored story, as ArticleStore does for a new one."""
+
+    def _enqueue(session: Any) -> int:
+        story = session.get_one(Story, story_id)
+        return enqueue_story_alerts(session, story, story.articles[0], config)
+
+    return db.write(_enqueue)
+
+
+def story_with_alerts(
+    db: Database, config: MonitorConfig, title: str = "Russia–Cuba talks", **kw: Any
+) -> int:
+    """Add a story and enqueue its alerts; returns the story id."""
+    story_id = add_story(db, title, **kw)
+    enqueue(db, config, story_id)
+    return story_id
