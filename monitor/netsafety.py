@@ -1,0 +1,183 @@
+"""SSRF guard: refuse URLs that point at this machine, the local network or cloud metadata.
+
+``check_public_url`` checks the literal host in every spelling resolvers accept (integer,
+hex, octal and shortened IPv4, IPv4-mapped IPv6, percent-encoded or full-width digits), the
+reserved local names, and, with ``resolve=True``, every address the name resolves to. A
+name that does not resolve is not called unsafe: the fetch will fail on its own. (The check
+cannot stop DNS rebinding between check and fetch; the fetcher should connect to a checked
+address when that matters.)
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import unicodedata
+from urllib.parse import unquote, urlsplit
+
+__all__ = ["UnsafeURLError", "check_public_url", "is_public_address", "parse_ip_literal"]
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+# Names that never leave the machine or the local network (RFC 6761, 6762, 8375, cloud DNS).
+LOCAL_NAMES = frozenset({"localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"})
+LOCAL_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".home.arpa", ".lan")
+
+_NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
+_CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
+
+
+class UnsafeURLError(ValueError):
+    """The URL must not be fetched (scheme, or a non-public host or address)."""
+
+
+def _parse_ipv4_part(part: str) -> int:
+    if part.lower().startswith("0x"):
+        return int(part[2:] or "0", 16)
+    if len(part) > 1 and part.startswith("0"):
+        return int(part, 8)
+    return int(part, 10)
+
+
+def _parse_inet_aton(host: str) -> ipaddress.IPv4Address | None:
+    """IPv4 in BSD ``inet_aton`` forms (``127.1``, ``2130706433``, ``0x7f.1``, ``0177.0.0.1``)."""
+    parts = host.split(".")
+    if parts and parts[-1] == "":
+        parts = parts[:-1]  # a trailing dot
+    if not 1 <= len(parts) <= 4 or not all(parts):
+        return None
+    try:
+        numbers = [_parse_ipv4_part(part) for part in parts]
+    except ValueError:
+        return None
+    *head, last = numbers
+    if any(not 0 <= n <= 255 for n in head) or not 0 <= last < 256 ** (5 - len(numbers)):
+        return None
+    value = 0
+    for n in head:
+        value = value << 8 | n
+    value = value << (8 * (5 - len(numbers))) | last
+    return ipaddress.IPv4Address(value)
+
+
+def parse_ip_literal(host: str) -> IPAddress | None:
+    """The address a host string spells literally (any inet_aton form, IPv6 with or without
+    brackets or zone), or None when it is a name."""
+    host = host.strip().strip("[]")
+    if "%" in host:  # IPv6 zone id (fe80::1%eth0)
+        host = host.split("%", 1)[0]
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    if ":" in host:
+        return None
+    return _parse_inet_aton(host)
+
+
+def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
+    if address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    if address.sixtofour is not None:
+        return address.sixtofour
+    if address.teredo is not None:
+        return address.teredo[1]
+    if address in _NAT64 or address in _NAT64_LOCAL:
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return None
+
+
+def _is_public(address: IPAddress) -> bool:
+    if (
+        address.is_private
+        or address.is_loopback
+        or address.is_link_local
+        or address.is_multicast
+        or address.is_reserved
+        or address.is_unspecified
+        or not address.is_global
+    ):
+        return False
+    if isinstance(address, ipaddress.IPv4Address):
+        return address not in _CGNAT
+    if address.is_site_local:
+        return False
+    embedded = _embedded_ipv4(address)
+    return embedded is None or _is_public(embedded)
+
+
+def is_public_address(ip: str) -> bool:
+    """Whether an IP address (any literal form) is globally routable and not special-purpose.
+
+    ``ValueError`` if ``ip`` is not an IP address.
+    """
+    address = parse_ip_literal(ip)
+    if address is None:
+        raise ValueError(f"not an IP address: {ip!r}")
+    return _is_public(address)
+
+
+def _host_spellings(raw_host: str) -> list[str]:
+    """The host as written, percent-decoded and NFKC-folded (what resolvers may see)."""
+    spellings = []
+    for candidate in (raw_host, unquote(raw_host)):
+        for form in (candidate, unicodedata.normalize("NFKC", candidate)):
+            form = form.strip().lower().rstrip(".")
+            form = form.replace("\u3002", ".").replace("\uff0e", ".").replace("\uff61", ".")
+            if form not in spellings:
+                spellings.append(form)
+    return spellings
+
+
+def _check_literal(host: str) -> None:
+    address = parse_ip_literal(host)
+    if address is not None:
+        if not _is_public(address):
+            raise UnsafeURLError(f"host {host} is a non-public address ({address})")
+        return
+    if host in LOCAL_NAMES or host.endswith(LOCAL_SUFFIXES) or host.startswith("localhost."):
+        raise UnsafeURLError(f"host {host} is a local name")
+    if "." not in host:
+        raise UnsafeURLError(f"host {host} is a single-label (local network) name")
+    if host.endswith(".arpa"):
+        raise UnsafeURLError(f"host {host} is not a public name")
+
+
+def check_public_url(url: str, *, resolve: bool = True) -> None:
+    """Raise :class:`UnsafeURLError` (one-line reason) unless the URL is http(s) to a public host.
+
+    With ``resolve=True`` every address ``getaddrinfo`` returns must be public too; names that
+    do not resolve pass (the fetch will fail anyway). ``resolve=False`` checks only what the URL
+    says literally (config loading, where DNS may be unavailable).
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeURLError(f"unparsable URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UnsafeURLError(f"scheme {scheme or '(none)'!r} is not http or https")
+    raw_host = parts.hostname
+    if not raw_host:
+        raise UnsafeURLError("URL has no host")
+    spellings = _host_spellings(raw_host)
+    for host in spellings:
+        _check_literal(host)
+    if not resolve or parse_ip_literal(spellings[0]) is not None:
+        return
+    for host in spellings:
+        _check_resolved(host, port or (443 if scheme == "https" else 80))
+
+
+def _check_resolved(host: str, port: int) -> None:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        return  # does not resolve (or no DNS here): not unsafe, the fetch fails by itself
+    for info in infos:
+        address = str(info[4][0])
+        parsed = parse_ip_literal(address)
+        if parsed is None or not _is_public(parsed):
+            raise UnsafeURLError(f"host {host} resolves to non-public address {address}")
