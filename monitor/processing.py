@@ -108,24 +108,28 @@ def analyze_page(
 ) -> PageAnalysis:
     """Clean, match and fingerprint one page; never raises for bad input."""
     final_url = page.final_url or page.url
+    result: ExtractedArticle | Skipped
     try:
         result = clean_page(
             page.body, final_url, content_type=page.content_type, min_body_chars=min_body_chars
         )
-    except Exception as exc:  # the cleaner must not take the crawl down; record why
-        result = Skipped(f"extract_error:{type(exc).__name__}")
+    except Exception:  # the cleaner must not take the crawl down; the page counts as skipped
+        result = Skipped("no_article")
+    fallback_canonical: str | None
     try:
-        fallback_canonical: str | None = canonicalize_url(final_url)
+        fallback_canonical = canonicalize_url(final_url)
     except ValueError:
         fallback_canonical = None
-    base = {
-        "page_url": page.url,
-        "final_url": final_url,
-        "source_name": page.source_name,
-        "listed_published_at": page.listed_published_at,
-    }
     if isinstance(result, Skipped):
-        return PageAnalysis(canonical_url=fallback_canonical, skip_reason=result.reason, **base)
+        return PageAnalysis(
+            page_url=page.url,
+            final_url=final_url,
+            source_name=page.source_name,
+            listed_published_at=page.listed_published_at,
+            canonical_url=fallback_canonical,
+            skip_reason=result.reason,
+        )
+    canonical: str | None
     try:
         canonical = canonicalize_url(_trustworthy_canonical(result.canonical_url, final_url))
     except ValueError:
@@ -137,6 +141,10 @@ def analyze_page(
         and abs(page.listed_published_at - result.published_at) > DATE_DISAGREEMENT
     )
     return PageAnalysis(
+        page_url=page.url,
+        final_url=final_url,
+        source_name=page.source_name,
+        listed_published_at=page.listed_published_at,
         canonical_url=canonical,
         article=result,
         matched=match.matched,
@@ -146,7 +154,6 @@ def analyze_page(
         fingerprint=content_fingerprint(result.body),
         minhash=minhash_signature(result.body) if match.matched else None,
         date_disagreement=disagreement,
-        **base,
     )
 
 
@@ -164,13 +171,12 @@ class ArticleStore:
         self._last_article_id = 0
 
     def _catch_up(self, session: Session) -> None:
-        since = utcnow() - STORY_WINDOW
-        rows = session.execute(
-            select(Article.id, Article.story_id, Article.minhash).where(
-                Article.id > self._last_article_id,
-                Article.first_seen_at >= since if self._last_article_id == 0 else True,
-            )
-        ).all()
+        query = select(Article.id, Article.story_id, Article.minhash).where(
+            Article.id > self._last_article_id
+        )
+        if self._last_article_id == 0:  # first load: only stories that can still grow
+            query = query.where(Article.first_seen_at >= utcnow() - STORY_WINDOW)
+        rows = session.execute(query).all()
         for article_id, story_id, signature in rows:
             if signature is not None and story_id is not None:
                 self.index.add(article_id, signature)

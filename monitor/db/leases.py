@@ -28,7 +28,7 @@ def acquire_lease(db: Database, name: str, holder: str, ttl_seconds: float) -> b
             update(Lease)
             .where(Lease.name == name, (Lease.expires_at < now) | (Lease.holder == holder))
             .values(holder=holder, acquired_at=now, expires_at=expires)
-        ).rowcount
+        ).rowcount  # type: ignore[attr-defined]
         if taken:
             return True
         if session.get(Lease, name) is not None:
@@ -46,17 +46,10 @@ def acquire_lease(db: Database, name: str, holder: str, ttl_seconds: float) -> b
 def renew_lease(db: Database, name: str, holder: str, ttl_seconds: float) -> bool:
     """Push the expiry forward; False when the lease was lost to someone else."""
     expires = utcnow() + timedelta(seconds=ttl_seconds)
-    return bool(
-        db.write(
-            lambda s: (
-                s.execute(
-                    update(Lease)
-                    .where(Lease.name == name, Lease.holder == holder)
-                    .values(expires_at=expires)
-                ).rowcount
-            )
-        )
+    statement = (
+        update(Lease).where(Lease.name == name, Lease.holder == holder).values(expires_at=expires)
     )
+    return bool(db.write(lambda s: s.execute(statement).rowcount))  # type: ignore[attr-defined]
 
 
 def release_lease(db: Database, name: str, holder: str) -> None:

@@ -1,0 +1,96 @@
+"""``monitor status``: per-source health, the schedule, the outbox and SMTP reachability."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from monitor.alerts.smtp import check_smtp
+from monitor.config import MonitorConfig
+from monitor.daemon.health import scheduled_jobs, source_health
+from monitor.db.engine import Database
+from monitor.db.leases import SCHEDULER_LEASE, lease_holder
+from monitor.db.models import AlertDelivery, Article, Story
+
+
+def _when(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def status_command(db: Database, config: MonitorConfig, *, console: Console) -> int:
+    """Print the monitor's state; exit 1 when a source needs attention or SMTP is down."""
+    healths = source_health(db, config)
+    table = Table(title="sources")
+    for column in (
+        "source",
+        "last run",
+        "result",
+        "next run",
+        "new/day (7d)",
+        "fails",
+        "quiet",
+        "poll",
+        "alerts",
+    ):
+        table.add_column(column, overflow="fold")
+    attention = False
+    for health in healths:
+        last = health.last_run
+        result = "never run"
+        if last is not None:
+            new = last.counts.get("articles_new", 0)
+            result = f"{last.status} ({new} new)"
+        if health.running_holder:
+            result = f"running on {health.running_holder}"
+        attention = attention or bool(health.open_alerts) or health.consecutive_failures > 0
+        table.add_row(
+            health.name + ("" if health.enabled else " (disabled)"),
+            _when(last.started_at if last else None),
+            result,
+            _when(health.next_run),
+            " ".join(str(count) for _, count in health.new_per_day),
+            str(health.consecutive_failures),
+            "—" if health.days_since_new is None else f"{health.days_since_new:.1f}d",
+            f"×{health.poll_factor}",
+            "; ".join(health.open_alerts),
+        )
+    console.print(table)
+
+    jobs = scheduled_jobs(db)
+    holder = lease_holder(db, SCHEDULER_LEASE)
+    daemon = f"daemon: running on {holder.holder}" if holder else "daemon: not running"
+    console.print(daemon)
+    if jobs:
+        job_table = Table(title="scheduled jobs (job store)")
+        for column in ("job", "next run", "trigger"):
+            job_table.add_column(column)
+        for job in jobs:
+            job_table.add_row(job.id, _when(job.next_run_time), job.trigger)
+        console.print(job_table)
+
+    with db.session() as session:
+        articles = session.scalar(select(func.count()).select_from(Article)) or 0
+        stories = session.scalar(select(func.count()).select_from(Story)) or 0
+        outbox = dict(
+            session.execute(
+                select(AlertDelivery.status, func.count()).group_by(AlertDelivery.status)
+            ).tuples()
+        )
+    pending = outbox.get("pending", 0)
+    console.print(
+        f"store: {articles} articles in {stories} stories; outbox: "
+        + (", ".join(f"{n} {state}" for state, n in sorted(outbox.items())) or "empty")
+    )
+    smtp_problem = check_smtp(config.email) if config.email.active_recipients() else None
+    if smtp_problem:
+        console.print(f"SMTP: {smtp_problem}", markup=False)
+        attention = True
+    elif config.email.active_recipients():
+        console.print(
+            f"SMTP: {config.email.smtp_host}:{config.email.smtp_port} ok "
+            f"({pending} alert(s) pending)"
+        )
+    return 1 if attention else 0
