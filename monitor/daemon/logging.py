@@ -1,0 +1,131 @@
+"""Daemon logging: plain text or JSON lines on stderr, with secrets redacted before output."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+import threading
+from datetime import UTC, datetime
+from typing import Any
+
+_STANDARD_ATTRS = frozenset(
+    vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None)).keys()
+) | {"message", "asctime", "taskName"}
+
+_URL_PASSWORD = re.compile(r"(?P<head>[a-z][a-z0-9+.-]*://[^:/@\s]*:)(?P<pw>[^@\s/]+)(?=@)", re.I)
+_MASK = "***"
+
+_secrets: set[str] = set()
+_secrets_lock = threading.Lock()
+
+
+def register_secret(value: str | None) -> None:
+    """Never let ``value`` (a password) appear in a log line."""
+    if value and len(value) >= 3:
+        with _secrets_lock:
+            _secrets.add(value)
+
+
+def redact(text: str) -> str:
+    """``text`` with registered secrets and URL passwords masked."""
+    text = _URL_PASSWORD.sub(lambda m: m.group("head") + _MASK, text)
+    with _secrets_lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, _MASK)
+    return text
+
+
+def _redact_value(value: Any) -> Any:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {k: _redact_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_redact_value(v) for v in value)
+    return value
+
+
+class RedactingFilter(logging.Filter):
+    """Masks the SMTP and database passwords (and any URL password) in every record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string: keep the record as it is
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = None
+        for key, value in list(vars(record).items()):
+            if key not in _STANDARD_ATTRS:
+                setattr(record, key, _redact_value(value))
+        return True
+
+
+def _extras(record: logging.LogRecord) -> dict[str, Any]:
+    return {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS}
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: ts, level, logger, msg, then the record's extra fields."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        for key, value in _extras(record).items():
+            payload.setdefault(key, value)
+        if record.exc_info:
+            payload["exc"] = self.formatException(record.exc_info)
+        return redact(json.dumps(payload, default=str, ensure_ascii=False))
+
+
+class TextFormatter(logging.Formatter):
+    """``ts level logger: msg key=value ...`` on one line (tracebacks follow)."""
+
+    def __init__(self) -> None:
+        super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    def format(self, record: logging.LogRecord) -> str:
+        line = super().format(record)
+        extras = _extras(record)
+        if extras:
+            fields = " ".join(f"{k}={json.dumps(v, default=str)}" for k, v in extras.items())
+            head, sep, tail = line.partition("\n")
+            line = f"{head} {fields}{sep}{tail}"
+        return redact(line)
+
+
+_HANDLER_MARK = "_monitor_daemon_handler"
+
+
+def remove_logging() -> None:
+    """Detach the handler that :func:`setup_logging` installed (tests, embedding)."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, _HANDLER_MARK, False):
+            root.removeHandler(handler)
+
+
+def setup_logging(level: str = "INFO", json_format: bool = False) -> logging.Handler:
+    """Route the root logger to stderr in the chosen format; idempotent (replaces our handler)."""
+    remove_logging()
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stderr)
+    setattr(handler, _HANDLER_MARK, True)
+    handler.setFormatter(JsonFormatter() if json_format else TextFormatter())
+    handler.addFilter(RedactingFilter())
+    root.addHandler(handler)
+    root.setLevel(level.upper())
+    # APScheduler logs every job start/finish and Alembic every schema check at INFO.
+    for chatty in ("apscheduler", "alembic"):
+        logging.getLogger(chatty).setLevel(
+            logging.DEBUG if level.upper() == "DEBUG" else logging.WARNING
+        )
+    return handler

@@ -1,0 +1,543 @@
+"""The daemon: an APScheduler 3.x scheduler over a persistent job store in the project database.
+
+Jobs are re-synced with the config on every start (and on SIGHUP) without touching the stored next
+run time of unchanged jobs, so a daemon that was down catches up with exactly one run per job
+(``coalesce``) within ``misfire_grace_seconds``. One scheduler per database: it holds the
+``scheduler`` lease and renews it while running.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_RUNNING
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.util import obj_to_ref, ref_to_obj
+from sqlalchemy import Engine, select
+
+from monitor.config import MonitorConfig, load_config
+from monitor.daemon import jobs
+from monitor.daemon.health import JOBS_TABLE, crawl_job_id
+from monitor.daemon.logging import register_secret, setup_logging
+from monitor.daemon.triggers import daemon_trigger
+from monitor.db.engine import Database
+from monitor.db.leases import (
+    SCHEDULER_LEASE,
+    acquire_lease,
+    default_holder,
+    lease_holder,
+    release_lease,
+    renew_lease,
+)
+from monitor.db.models import CrawlRun, utcnow
+from monitor.errors import ConfigError, MonitorError
+from monitor.schedule import Schedule, parse_schedule
+
+log = logging.getLogger("monitor.daemon")
+
+CRAWL_FUNC = "monitor.daemon.jobs:crawl_source"
+DIGEST_FUNC = "monitor.daemon.jobs:send_digest_job"
+HOUSEKEEPING_FUNC = "monitor.daemon.jobs:housekeeping"
+HEALTH_FUNC = "monitor.daemon.jobs:check_health"
+HEALTH_SCHEDULE = "every 15 minutes"
+SCHEDULER_LEASE_MAX_TTL = 300.0
+"""The scheduler lease's TTL (capped by ``lease_seconds``): how soon another host may take over."""
+
+
+class DaemonError(MonitorError):
+    """The daemon cannot start (bad job reference, lease held elsewhere)."""
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """One job the config asks for."""
+
+    id: str
+    func: str
+    args: tuple[str, ...]
+    schedule: Schedule
+    name: str
+    run_now_when_new: bool = False
+
+
+@dataclass
+class SyncResult:
+    """What a re-sync did, by job id."""
+
+    added: list[str] = field(default_factory=list)
+    rescheduled: list[str] = field(default_factory=list)
+    modified: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+# --- the jobs the config asks for ----------------------------------------------------------------
+
+
+def _weekly(schedule: Schedule) -> Schedule:
+    """The daily digest schedule moved to Mondays (or stretched to a week for intervals)."""
+    if schedule.interval is not None:
+        return Schedule(f"{schedule.source} ×7", interval=schedule.interval * 7)
+    assert schedule.cron is not None
+    fields = schedule.cron.split()
+    if fields[4] == "*":
+        fields[4] = "1"
+    return parse_schedule(" ".join(fields))
+
+
+def desired_jobs(config: MonitorConfig, config_path: str | Path) -> list[JobSpec]:
+    """Crawls of the enabled sources, digests per frequency in use, housekeeping, health."""
+    path = str(config_path)
+    specs = [
+        JobSpec(
+            crawl_job_id(source.name),
+            CRAWL_FUNC,
+            (path, source.name),
+            source.parsed_schedule,
+            f"crawl {source.name} ({source.schedule})",
+            run_now_when_new=True,
+        )
+        for source in config.sources
+        if source.enabled
+    ]
+    daily = parse_schedule(config.email.digest_schedule)
+    digest_schedules = {
+        "instant": Schedule("every minute", interval=timedelta(minutes=1)),
+        "hourly": parse_schedule("0 * * * *"),
+        "daily": daily,
+        "weekly": _weekly(daily),
+    }
+    recipients = config.email.active_recipients()
+    # Instant runs also carry priority matches and operator alerts: needed by any recipient.
+    in_use = {r.frequency for r in recipients} | ({"instant"} if recipients else set())
+    for frequency, schedule in digest_schedules.items():
+        if frequency in in_use:
+            specs.append(
+                JobSpec(
+                    f"digest:{frequency}",
+                    DIGEST_FUNC,
+                    (path, frequency),
+                    schedule,
+                    f"{frequency} digests ({schedule.source})",
+                )
+            )
+    housekeeping = parse_schedule(config.daemon.housekeeping_schedule)
+    specs.append(
+        JobSpec(
+            "housekeeping",
+            HOUSEKEEPING_FUNC,
+            (path,),
+            housekeeping,
+            f"housekeeping ({housekeeping.source})",
+        )
+    )
+    specs.append(
+        JobSpec(
+            "health",
+            HEALTH_FUNC,
+            (path,),
+            parse_schedule(HEALTH_SCHEDULE),
+            f"health checks ({HEALTH_SCHEDULE})",
+        )
+    )
+    return specs
+
+
+def validate_specs(specs: Iterable[JobSpec]) -> None:
+    """Fail fast unless every job names an importable, module-level function."""
+    for spec in specs:
+        try:
+            target = ref_to_obj(spec.func)
+        except (ValueError, LookupError, TypeError) as exc:
+            raise DaemonError(
+                f"job {spec.id}: bad function reference {spec.func!r}: {exc}"
+            ) from None
+        if not callable(target):
+            raise DaemonError(f"job {spec.id}: {spec.func!r} is not callable")
+        try:
+            canonical = obj_to_ref(target)
+        except ValueError:
+            canonical = None
+        if canonical != spec.func:
+            raise DaemonError(f"job {spec.id}: {spec.func!r} is not a module-level function")
+
+
+# --- the scheduler and the re-sync ---------------------------------------------------------------
+
+
+class DaemonScheduler(BackgroundScheduler):
+    """A BackgroundScheduler that processes no jobs once stopping.
+
+    APScheduler 3.x wakes its thread after ``shutdown()`` set the state to stopped and processes due
+    jobs once more: it cannot submit them (the executor is gone) but still advances their stored
+    next run time, so a job due at shutdown would silently lose its run.
+    """
+
+    def _process_jobs(self) -> float | None:
+        if self.state != STATE_RUNNING:
+            return None
+        result: float | None = super()._process_jobs()
+        return result
+
+
+def make_scheduler(
+    engine: Engine, *, timezone: str, misfire_grace_seconds: int, max_workers: int = 10
+) -> BackgroundScheduler:
+    """A scheduler with the persistent job store on ``engine`` and the daemon's job defaults."""
+    return DaemonScheduler(
+        jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
+        executors={"default": ThreadPoolExecutor(max_workers=max(2, max_workers))},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": misfire_grace_seconds,
+        },
+        timezone=timezone,
+    )
+
+
+def trigger_signature(trigger: BaseTrigger) -> str:
+    """What makes two triggers fire at the same times (the interval's start date aside)."""
+    timezone = getattr(trigger, "timezone", "")
+    jitter = getattr(trigger, "jitter", None)
+    return f"{type(trigger).__name__}:{trigger}@{timezone}~{jitter}"
+
+
+def sync_jobs(
+    scheduler: BackgroundScheduler,
+    specs: list[JobSpec],
+    *,
+    timezone: str,
+    misfire_grace_seconds: int,
+    now: datetime | None = None,
+) -> SyncResult:
+    """Make the job store match ``specs``, keeping the stored next run time of unchanged jobs.
+
+    ``add_job(replace_existing=True)`` on every start would reset the next run time and lose the
+    catch-up run; so: add missing jobs, reschedule those whose trigger changed, update the
+    attributes of the others in place, and remove jobs nobody asks for any more.
+    """
+    result = SyncResult()
+    wanted = {spec.id: spec for spec in specs}
+    existing: dict[str, Job] = {job.id: job for job in scheduler.get_jobs()}
+    for job_id in sorted(set(existing) - set(wanted)):
+        scheduler.remove_job(job_id)
+        result.removed.append(job_id)
+    for spec in specs:
+        trigger = daemon_trigger(spec.schedule, timezone)
+        job = existing.get(spec.id)
+        if job is None:
+            extra: dict[str, Any] = {}
+            if spec.run_now_when_new:
+                extra["next_run_time"] = now or datetime.now(trigger.timezone)
+            scheduler.add_job(
+                spec.func, trigger, args=list(spec.args), id=spec.id, name=spec.name,
+                misfire_grace_time=misfire_grace_seconds, coalesce=True, max_instances=1,
+                **extra,
+            )  # fmt: skip
+            result.added.append(spec.id)
+            continue
+        if trigger_signature(job.trigger) != trigger_signature(trigger):
+            scheduler.reschedule_job(spec.id, trigger=trigger)
+            result.rescheduled.append(spec.id)
+        changes: dict[str, Any] = {}
+        if job.func_ref != spec.func:
+            changes["func"] = spec.func
+        if tuple(job.args) != spec.args or job.kwargs:
+            changes.update(args=list(spec.args), kwargs={})
+        if job.name != spec.name:
+            changes["name"] = spec.name
+        if job.misfire_grace_time != misfire_grace_seconds:
+            changes["misfire_grace_time"] = misfire_grace_seconds
+        if not job.coalesce or job.max_instances != 1:
+            changes.update(coalesce=True, max_instances=1)
+        if changes:
+            scheduler.modify_job(spec.id, **changes)
+            if spec.id not in result.rescheduled:
+                result.modified.append(spec.id)
+        elif spec.id not in result.rescheduled:
+            result.kept.append(spec.id)
+    return result
+
+
+def catch_up_interrupted(
+    scheduler: BackgroundScheduler, db: Database, config: MonitorConfig
+) -> list[str]:
+    """Run a source again right away when its latest crawl was interrupted (daemon killed)."""
+    caught: list[str] = []
+    now = utcnow()
+    for source in config.sources:
+        if not source.enabled:
+            continue
+        with db.session() as session:
+            status = session.scalar(
+                select(CrawlRun.status)
+                .where(CrawlRun.source_name == source.name)
+                .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
+                .limit(1)
+            )
+        job = scheduler.get_job(crawl_job_id(source.name))
+        due = job.next_run_time if job is not None else None
+        if status == "interrupted" and job is not None and due is not None and due > now:
+            scheduler.modify_job(job.id, next_run_time=now)
+            caught.append(source.name)
+    return caught
+
+
+# --- the scheduler lease -------------------------------------------------------------------------
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _dead_local_holder(holder: str) -> bool:
+    host, _, pid = holder.rpartition(":")
+    return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
+
+
+def acquire_scheduler_lease(db: Database, holder: str, ttl: float) -> None:
+    """Take the scheduler lease (from a dead process on this host too); DaemonError if held."""
+    if acquire_lease(db, SCHEDULER_LEASE, holder, ttl):
+        return
+    current = lease_holder(db, SCHEDULER_LEASE)
+    if current is not None and _dead_local_holder(current.holder):
+        log.warning("taking over the scheduler lease of dead process %s", current.holder)
+        release_lease(db, SCHEDULER_LEASE, current.holder)
+        if acquire_lease(db, SCHEDULER_LEASE, holder, ttl):
+            return
+        current = lease_holder(db, SCHEDULER_LEASE)
+    if current is None and acquire_lease(db, SCHEDULER_LEASE, holder, ttl):
+        return
+    who = current.holder if current is not None else "unknown"
+    raise DaemonError(f"another scheduler holds the database ({who})")
+
+
+def scheduler_lease_ttl(config: MonitorConfig) -> float:
+    return float(min(config.daemon.lease_seconds, SCHEDULER_LEASE_MAX_TTL))
+
+
+# --- run_daemon ----------------------------------------------------------------------------------
+
+
+class _Signals:
+    """SIGTERM/SIGINT set ``stop``; SIGHUP sets ``reload`` (installed from the main thread only)."""
+
+    def __init__(self, stop: threading.Event) -> None:
+        self.stop = stop
+        self.reload = threading.Event()
+        self._previous: dict[int, Any] = {}
+
+    def install(self) -> None:
+        if threading.current_thread() is not threading.main_thread():
+            return
+        handlers: dict[int, Callable[[int, FrameType | None], None]] = {
+            signal.SIGTERM: self._on_stop,
+            signal.SIGINT: self._on_stop,
+        }
+        if hasattr(signal, "SIGHUP"):
+            handlers[signal.SIGHUP] = self._on_reload
+        for sig, handler in handlers.items():
+            self._previous[sig] = signal.signal(sig, handler)
+
+    def restore(self) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+        self._previous.clear()
+
+    def _on_stop(self, signum: int, _frame: FrameType | None) -> None:
+        self.stop.set()
+
+    def _on_reload(self, signum: int, _frame: FrameType | None) -> None:
+        self.reload.set()
+
+
+def _error(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr, flush=True)
+
+
+class Daemon:
+    """One running daemon: config, database, scheduler and lease."""
+
+    def __init__(self, config_path: Path, config: MonitorConfig, db: Database) -> None:
+        self.config_path = config_path
+        self.config = config
+        self.db = db
+        self.holder = default_holder()
+        self.ttl = scheduler_lease_ttl(config)
+        self.scheduler: BackgroundScheduler | None = None
+
+    def start(self) -> None:
+        specs = desired_jobs(self.config, self.config_path)
+        validate_specs(specs)
+        acquire_scheduler_lease(self.db, self.holder, self.ttl)
+        jobs.set_active_config(self.config_path, self.config)
+        daemon = self.config.daemon
+        self.scheduler = make_scheduler(
+            self.db.engine, timezone=daemon.timezone,
+            misfire_grace_seconds=daemon.misfire_grace_seconds, max_workers=len(specs) + 2,
+        )  # fmt: skip
+        self.scheduler.start(paused=True)
+        result = sync_jobs(
+            self.scheduler,
+            specs,
+            timezone=daemon.timezone,
+            misfire_grace_seconds=daemon.misfire_grace_seconds,
+        )
+        caught = catch_up_interrupted(self.scheduler, self.db, self.config)
+        self.scheduler.resume()
+        log.info(
+            "daemon started as %s: %d jobs", self.holder, len(specs),
+            extra={"added": result.added, "rescheduled": result.rescheduled,
+                   "removed": result.removed, "caught_up": caught},
+        )  # fmt: skip
+
+    def reload(self) -> None:
+        """Re-read the config; keep the old one (and say so in one line) if the new one is bad."""
+        try:
+            config = load_config(self.config_path)
+            specs = desired_jobs(config, self.config_path)
+            validate_specs(specs)
+        except MonitorError as exc:
+            log.error("config reload failed, keeping the running config: %s", exc)
+            return
+        if config.database.url != self.config.database.url:
+            log.warning("database.url changed: restart the daemon to use the new database")
+            config = config.model_copy(update={"database": self.config.database})
+        _configure_logging(config)
+        jobs.set_active_config(self.config_path, config)
+        self.config = config
+        assert self.scheduler is not None
+        result = sync_jobs(
+            self.scheduler,
+            specs,
+            timezone=config.daemon.timezone,
+            misfire_grace_seconds=config.daemon.misfire_grace_seconds,
+        )
+        log.info(
+            "config reloaded",
+            extra={
+                "added": result.added,
+                "removed": result.removed,
+                "rescheduled": result.rescheduled,
+            },
+        )
+
+    def renew(self) -> bool:
+        """Renew the scheduler lease; False when another scheduler took it."""
+        try:
+            return renew_lease(self.db, SCHEDULER_LEASE, self.holder, self.ttl)
+        except Exception as exc:  # a database hiccup: try again at the next tick
+            log.warning("cannot renew the scheduler lease: %s", exc)
+            return True
+
+    def abort(self) -> None:
+        """Undo a failed start quietly: scheduler down, our lease (if we took it) released."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        with contextlib.suppress(Exception):
+            release_lease(self.db, SCHEDULER_LEASE, self.holder)
+
+    def stop(self) -> None:
+        """Stop crawls (they record their runs as interrupted), the scheduler, then the lease."""
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.pause()  # no new job runs; running ones finish below
+        jobs.begin_shutdown()
+        children = jobs.running_children()
+        if children:
+            log.info("stopping %d running crawl(s)", len(children), extra={"pids": children})
+        jobs.terminate_children()
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        try:
+            release_lease(self.db, SCHEDULER_LEASE, self.holder)
+        except Exception as exc:
+            log.warning("cannot release the scheduler lease: %s", exc)
+        log.info("daemon stopped")
+
+
+def _configure_logging(config: MonitorConfig) -> None:
+    setup_logging(config.logging.level, config.logging.json_format)
+    if config.email.password is not None:
+        register_secret(config.email.password.get_secret_value())
+    from sqlalchemy.engine import make_url
+
+    with contextlib.suppress(Exception):
+        register_secret(make_url(config.database.url).password)  # type: ignore[arg-type]
+
+
+def run_daemon(config_path: str | Path | None, *, stop_event: threading.Event | None = None) -> int:
+    """Run until SIGTERM/SIGINT (or ``stop_event``): 0 clean stop, 1 failure, 2 bad config."""
+    from monitor.db.migrate import require_current_schema
+
+    stop = stop_event or threading.Event()
+    try:
+        config = load_config(config_path)
+    except ConfigError as exc:
+        _error(str(exc))
+        return exc.exit_code
+    path = Path(config.path or config_path or "monitor.toml").resolve()
+    _configure_logging(config)
+    db = Database(config.database.url, busy_timeout_ms=config.database.busy_timeout_ms)
+    signals = _Signals(stop)
+    daemon = Daemon(path, config, db)
+    code = 0
+    try:
+        db.ping()
+        require_current_schema(db)
+        signals.install()
+        daemon.start()
+    except Exception as exc:
+        if not isinstance(exc, MonitorError):
+            log.exception("the daemon failed to start")
+        _error(str(exc) if isinstance(exc, MonitorError) else f"cannot start the daemon: {exc}")
+        daemon.abort()
+        signals.restore()
+        jobs.reset_state()
+        db.dispose()
+        return exc.exit_code if isinstance(exc, MonitorError) else 1
+    try:
+        renew_every = max(1.0, daemon.ttl / 4)
+        last_renewal = time.monotonic()
+        while not stop.wait(0.5):
+            if signals.reload.is_set():
+                signals.reload.clear()
+                try:
+                    daemon.reload()
+                except Exception:
+                    log.exception("config reload failed, keeping the running config")
+            if time.monotonic() - last_renewal >= renew_every:
+                last_renewal = time.monotonic()
+                if not daemon.renew():
+                    log.error("lost the scheduler lease to another scheduler; stopping")
+                    code = 1
+                    break
+    finally:
+        daemon.stop()
+        signals.restore()
+        jobs.reset_state()
+        db.dispose()
+    return code

@@ -1,0 +1,80 @@
+"""Fixtures for the daemon tests: config files and a fresh job-function recorder."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from monitor.daemon import jobs
+from monitor.daemon.logging import remove_logging
+from tests.daemon import jobfuncs
+
+
+def render_toml(data: dict[str, Any]) -> str:
+    """A tiny TOML writer for the config shapes the tests use."""
+    lines: list[str] = []
+
+    def value(v: Any) -> str:
+        if isinstance(v, bool):
+            return "true" if v else "false"
+        if isinstance(v, int | float):
+            return str(v)
+        if isinstance(v, list):
+            return "[" + ", ".join(value(x) for x in v) + "]"
+        return '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    for key, section in data.items():
+        if isinstance(section, list):
+            for item in section:
+                lines.append(f"[[{key}]]")
+                lines.extend(f"{k} = {value(v)}" for k, v in item.items())
+        else:
+            lines.append(f"[{key}]")
+            for k, v in section.items():
+                if isinstance(v, list) and v and isinstance(v[0], dict):
+                    continue
+                lines.append(f"{k} = {value(v)}")
+            for k, v in section.items():
+                if isinstance(v, list) and v and isinstance(v[0], dict):
+                    for item in v:
+                        lines.append(f"[[{key}.{k}]]")
+                        lines.extend(f"{ik} = {value(iv)}" for ik, iv in item.items())
+    return "\n".join(lines) + "\n"
+
+
+def source(name: str, schedule: str = "every 30 minutes", **extra: Any) -> dict[str, Any]:
+    return {
+        "name": name,
+        "site": f"http://127.0.0.1:9/{name}/",
+        "allow_private": True,
+        "schedule": schedule,
+        **extra,
+    }
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[..., Path]:
+    """Write a config file for ``url`` with the given sources and sections; returns its path."""
+
+    def _write(url: str, sources: list[dict[str, Any]] | None = None, **sections: Any) -> Path:
+        data: dict[str, Any] = {"database": {"url": url}}
+        data["daemon"] = {"lease_seconds": 10, **sections.pop("daemon", {})}
+        data.update(sections)
+        if sources:
+            data["sources"] = sources
+        path = tmp_path / "monitor.toml"
+        path.write_text(render_toml(data), encoding="utf-8")
+        return path
+
+    return _write
+
+
+@pytest.fixture(autouse=True)
+def _clean_state() -> Iterator[None]:
+    jobfuncs.reset()
+    yield
+    jobs.reset_state()
+    remove_logging()
