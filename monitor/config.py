@@ -64,7 +64,7 @@ class DatabaseConfig(_Strict):
 class QueryConfig(_Strict):
     """The analysts' query that decides which articles are relevant."""
 
-    match: str = ""
+    match: str = Field("", validate_default=True)
     min_score: float = Field(0.0, ge=0)
 
     @field_validator("match")

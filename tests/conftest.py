@@ -12,6 +12,9 @@ import pytest
 from monitor.db.engine import Database
 from monitor.db.migrate import upgrade
 
+# The demo news web and crawl helpers (tests/sites/fixtures.py): news_web, crawl_env.
+pytest_plugins = ["tests.sites.fixtures"]
+
 POSTGRES_ADMIN_URL = os.environ.get(
     "MONITOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )

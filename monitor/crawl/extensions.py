@@ -1,0 +1,146 @@
+"""The crawl-run recorder: one ``crawl_runs`` row per crawl of a source, with counts and errors.
+
+Counts (a flat dict of ints): ``requests``, ``status_<code>``, discovery counters
+(``feeds``, ``sitemaps``, ``listings``, ``entries``, ``too_old``, ``already_seen``,
+``limit_pages``, ``limit_depth``, ``limit_url_length``, ``robots_forbidden``, ``deferred``…),
+``articles_found`` and the store outcomes ``new`` / ``syndicated`` / ``duplicate`` /
+``updated`` / ``not_matching`` / ``skipped`` / ``skipped_<reason>``.
+
+Status: ``interrupted`` when the crawl was stopped (SIGTERM/SIGINT), ``failed`` when nothing
+was fetched or every start URL failed, ``partial`` when errors were recorded, else ``ok``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from scrapy import Spider, signals
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+
+from monitor.crawl.context import ERRORS_KEY, crawler_config, crawler_source, shared_database
+from monitor.db.repository import finish_crawl_run, start_crawl_run
+
+logger = logging.getLogger(__name__)
+
+OUTCOMES = ("new", "syndicated", "duplicate", "updated", "not_matching", "skipped")
+Progress = Callable[[str, str, dict[str, Any]], None]
+
+
+@dataclass
+class RunRecord:
+    """What the recorder knows about the run once the spider has closed."""
+
+    source: str
+    run_id: int | None = None
+    status: str = "running"
+    counts: dict[str, int] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    close_reason: str | None = None
+
+
+def counts_from_stats(stats: dict[str, Any]) -> dict[str, int]:
+    """The flat crawl-run counts from a Scrapy stats dict."""
+    counts: dict[str, int] = {"requests": int(stats.get("downloader/request_count", 0))}
+    for key, value in stats.items():
+        if not isinstance(value, int):
+            continue
+        if key.startswith("downloader/response_status_count/"):
+            counts[f"status_{key.rsplit('/', 1)[1]}"] = value
+        elif key.startswith("monitor/skipped/"):
+            counts[f"skipped_{key.split('/', 2)[2]}"] = value
+        elif key.startswith("monitor/outcome/"):
+            counts[key.split("/", 2)[2]] = value
+        elif key.startswith("monitor/"):
+            counts[key.split("/", 1)[1]] = value
+    counts["articles_found"] = int(stats.get("item_scraped_count", 0))
+    for outcome in OUTCOMES:
+        counts.setdefault(outcome, 0)
+    if stats.get("robotstxt/forbidden"):
+        counts["robots_forbidden"] = int(stats["robotstxt/forbidden"])
+    if stats.get("urllength/request_ignored_count"):
+        counts["limit_url_length"] = int(stats["urllength/request_ignored_count"])
+    if stats.get("retry/max_reached"):
+        counts["retry_exhausted"] = int(stats["retry/max_reached"])
+    return counts
+
+
+def run_status(close_reason: str | None, counts: dict[str, int], errors: list[str]) -> str:
+    """``ok`` / ``partial`` / ``failed`` / ``interrupted`` for a finished crawl."""
+    if close_reason not in (None, "finished") and not str(close_reason).startswith("closespider"):
+        return "interrupted"
+    responses = sum(v for k, v in counts.items() if k.startswith("status_"))
+    started_ok = counts.get("start_ok", 0)
+    if responses == 0 or (started_ok == 0 and counts.get("start_failed", 0) > 0):
+        return "failed"
+    return "partial" if errors else "ok"
+
+
+class CrawlRunRecorder:
+    """Opens the crawl-run row when the spider opens and closes it with counts and status."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.config = crawler_config(crawler)
+        self.source = crawler_source(crawler)
+        self.trigger = crawler.settings.get("MONITOR_TRIGGER", "manual")
+        self.record = RunRecord(self.source.name)
+        self.progress: Progress | None = getattr(crawler, "monitor_progress", None)
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlRunRecorder:
+        return cls(crawler)
+
+    def spider_opened(self, spider: Spider) -> None:
+        db = shared_database(self.config)
+        self.record.run_id = start_crawl_run(
+            db, self.source.name, kind=self.source.type, trigger=self.trigger
+        )
+        self._emit("started")
+
+    def response_received(self, response: Response, request: Any, spider: Spider) -> None:
+        if self.progress is not None and response.status != 200:
+            self._emit("response")
+
+    def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
+        self._emit("article")
+
+    def _snapshot(self) -> dict[str, int]:
+        assert self.crawler.stats is not None
+        return counts_from_stats(self.crawler.stats.get_stats())
+
+    def _emit(self, event: str) -> None:
+        if self.progress is None:
+            return
+        try:
+            self.progress(self.source.name, event, self._snapshot())
+        except Exception:  # a progress printer must never break the crawl
+            logger.exception("progress callback failed")
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        assert self.crawler.stats is not None
+        stats = self.crawler.stats.get_stats()
+        counts = counts_from_stats(stats)
+        errors = [str(e) for e in stats.get(ERRORS_KEY) or []]
+        status = run_status(reason, counts, errors)
+        self.record.counts, self.record.errors = counts, errors
+        self.record.status, self.record.close_reason = status, reason
+        if self.record.run_id is not None:
+            try:
+                finish_crawl_run(
+                    shared_database(self.config),
+                    self.record.run_id,
+                    status=status,
+                    counts=counts,
+                    errors=errors,
+                )
+            except Exception as exc:
+                logger.error("cannot record crawl run %s: %s", self.record.run_id, exc)
+        self._emit("finished")

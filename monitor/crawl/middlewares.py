@@ -1,0 +1,180 @@
+"""Downloader middlewares: the SSRF guard and ``Retry-After`` on 429/503.
+
+* :class:`SafeUrlMiddleware` refuses every request, robots.txt fetch and redirect hop whose
+  scheme is not http(s) or whose host resolves to a non-public address, unless the source
+  sets ``allow_private``. Redirects are new requests, so each hop passes through here.
+* :class:`RetryAfterMiddleware` honours ``Retry-After`` (seconds or an HTTP date) on 429 and
+  503, which Scrapy's RetryMiddleware ignores: the request is re-queued and no request goes
+  to that host before the time is up. A wait above ``crawl.max_retry_after`` is not waited:
+  the request is dropped and recorded as deferred.
+"""
+
+from __future__ import annotations
+
+import time
+from email.utils import parsedate_to_datetime
+from urllib.parse import urljoin, urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.task import deferLater
+
+from monitor.crawl.context import add_error, count, crawler_config, crawler_source, in_thread
+
+
+class RefusedRequest(IgnoreRequest):
+    """A request this project's middlewares refused (already recorded in the run errors)."""
+
+
+def _check_url(url: str) -> str | None:
+    """None when ``url`` may be fetched, else why not (resolves the host: run off-reactor)."""
+    from monitor.netsafety import UnsafeURLError, check_public_url
+
+    try:
+        check_public_url(url, resolve=True)
+    except UnsafeURLError as exc:
+        return str(exc)
+    except OSError as exc:  # resolution failed: let the download report it
+        del exc
+    return None
+
+
+class SafeUrlMiddleware:
+    """Refuse non-http(s) schemes always, and non-public addresses unless ``allow_private``."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.allow_private = crawler_source(crawler).allow_private
+        self._verdicts: dict[str, str | None] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SafeUrlMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        parts = urlsplit(request.url)
+        if parts.scheme not in ("http", "https"):
+            self._refuse(request, f"scheme {parts.scheme!r} refused")
+        if self.allow_private:
+            return None
+        key = f"{parts.scheme}://{parts.netloc}"
+        if key not in self._verdicts:
+            self._verdicts[key] = await in_thread(_check_url, f"{key}/")
+        reason = self._verdicts[key]
+        if reason:
+            self._refuse(request, reason)
+        return None
+
+    def _refuse(self, request: Request, reason: str) -> None:
+        assert self.crawler.stats is not None
+        count(self.crawler.stats, "refused_unsafe_url")
+        add_error(self.crawler.stats, f"refused {request.url[:200]}: {reason}")
+        raise RefusedRequest(reason)
+
+
+def parse_retry_after(value: bytes | str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta-seconds or HTTP date), else None."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (now if now is not None else time.time()))
+
+
+class RetryAfterMiddleware:
+    """Delay requests to a host that answered 429/503 with ``Retry-After`` (capped)."""
+
+    CODES = (429, 503)
+
+    def __init__(self, crawler: Crawler) -> None:
+        config = crawler_config(crawler)
+        self.crawler = crawler
+        self.cap = config.crawl.max_retry_after
+        self.max_times = max(1, config.crawl.retry_times)
+        self.not_before: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        host = urlsplit(request.url).netloc
+        wait = self.not_before.get(host, 0.0) - time.monotonic()
+        if wait > 0:
+            from twisted.internet import reactor
+
+            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))  # type: ignore[arg-type]
+        return None
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in self.CODES:
+            return response
+        delay = parse_retry_after(response.headers.get("Retry-After"))
+        if delay is None:
+            return response  # RetryMiddleware's ordinary backoff applies
+        stats = self.crawler.stats
+        assert stats is not None
+        host = urlsplit(request.url).netloc
+        if delay > self.cap:
+            count(stats, "deferred")
+            add_error(
+                stats,
+                f"deferred by Retry-After {delay:.0f}s (> {self.cap:.0f}s) "
+                f"from {host}: {request.url[:200]}",
+            )
+            raise RefusedRequest(f"Retry-After {delay:.0f}s exceeds the cap")
+        times = int(request.meta.get("retry_after_times", 0))
+        if times >= self.max_times:
+            return response
+        self.not_before[host] = max(self.not_before.get(host, 0.0), time.monotonic() + delay)
+        count(stats, "retry_after")
+        retry = request.replace(dont_filter=True)
+        retry.meta["retry_after_times"] = times + 1
+        return retry
+
+
+class RedirectGuardMiddleware:
+    """Runs before RedirectMiddleware: refuse redirects to non-http(s) schemes and loops
+    (Scrapy drops those silently: a loop's next hop is filtered as a duplicate request)."""
+
+    REDIRECTS = (301, 302, 303, 307, 308)
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectGuardMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response) -> Response:
+        location = response.headers.get("Location")
+        if response.status not in self.REDIRECTS or not location:
+            return response
+        target = urljoin(request.url, location.decode("latin-1").strip())
+        scheme = urlsplit(target).scheme.lower()
+        if scheme not in ("http", "https"):
+            self._refuse(request, f"redirect to a {scheme or 'schemeless'}: URL refused")
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if target in chain:
+            self._refuse(request, f"redirect loop after {len(chain)} hop(s)")
+        return response
+
+    def _refuse(self, request: Request, reason: str) -> None:
+        stats = self.crawler.stats
+        assert stats is not None
+        count(stats, "refused_redirect")
+        add_error(stats, f"{request.meta.get('kind', 'page')} {request.url[:200]}: {reason}")
+        raise RefusedRequest(reason)

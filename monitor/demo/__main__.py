@@ -1,0 +1,189 @@
+"""``make demo``: the whole product, offline, through the real CLI.
+
+Starts the demo news web on 127.0.0.2–127.0.0.5 and a local SMTP server on 127.0.0.6, writes a
+config for them into ``demo-output/``, then runs ``monitor init``, ``monitor crawl``, lists the
+stories, sends the digest (also written to ``demo-output/digest.eml`` and ``.html``), publishes
+a breaking story, crawls again (incremental: 304s, nothing re-downloaded) and sends the next
+digest, which holds only the new story.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+from monitor.demo.site import NewsWeb
+
+OUTPUT = Path("demo-output")
+SMTP_ADDRESS = "127.0.0.6"
+
+
+def _toml(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_config(web: NewsWeb, smtp_port: int | None, folder: Path) -> Path:
+    """The demo's config: four sources of four kinds, two analysts, the local SMTP server."""
+    havana, moscow, post, search = (
+        web.host(name) for name in ("havana-daily", "moscow-wire", "caribbean-post", "news-search")
+    )
+    sources = [
+        {"name": "havana-daily", "feeds": [havana.url("/feed/")]},
+        {"name": "moscow-wire", "sitemaps": [moscow.url("/sitemap.xml")]},
+        {"name": "caribbean-post", "site": post.url("/")},
+        {"name": "news-search", "type": "google_news", "feeds": [search.url("/rss/search")]},
+    ]
+    lines = [
+        "# Written by `make demo`: the demo news web and SMTP server on loopback.",
+        "[database]",
+        f"url = {_toml(f'sqlite:///{(folder / "monitor.db").resolve()}')}",
+        "",
+        "[crawl]",
+        "download_timeout = 3.0",
+        "retry_times = 1",
+        "autothrottle = false",
+        "per_domain_concurrency = 4",
+        "",
+        "[email]",
+        f"smtp_host = {_toml(SMTP_ADDRESS)}",
+        f"smtp_port = {smtp_port or 2525}",
+        'sender = "monitor@example.org"',
+        'digest_schedule = "0 7 * * *"',
+        "",
+        "[[email.recipients]]",
+        'address = "analyst@example.org"',
+        'frequency = "daily"',
+        'timezone = "Europe/Madrid"',
+        "",
+        "[[email.recipients]]",
+        'address = "kremlin-desk@example.org"',
+        'frequency = "daily"',
+        "query = 'putin OR путин* OR kremlin OR кремл*'",
+    ]
+    for source in sources:
+        lines += ["", "[[sources]]"]
+        lines += [f"{key} = {_toml(value)}" for key, value in source.items()]
+        lines += ["allow_private = true", 'schedule = "every 30 minutes"']
+    path = folder / "monitor.toml"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _cli(config: Path, *args: str) -> int:
+    """Run the real ``monitor`` CLI and let it print."""
+    print(f"\n$ monitor {' '.join(args)}", flush=True)
+    env = {k: v for k, v in os.environ.items() if k not in ("MONITOR_CONFIG", "MONITOR_DATABASE_URL")}
+    env["COLUMNS"] = env.get("COLUMNS", "140")
+    return subprocess.call(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args], env=env
+    )
+
+
+def _heading(text: str) -> None:
+    print(f"\n=== {text}", flush=True)
+
+
+class _Inbox:
+    """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[list[str], Message]] = []
+        self.controller: Any = None
+
+    def start(self) -> int | None:
+        try:
+            from aiosmtpd.controller import Controller
+        except ImportError:
+            return None
+        inbox = self
+
+        class Handler:
+            async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                inbox.messages.append(
+                    (list(envelope.rcpt_tos), message_from_bytes(envelope.original_content))
+                )
+                return "250 OK"
+
+        self.controller = Controller(Handler(), hostname=SMTP_ADDRESS, port=0)
+        self.controller.start()
+        return int(self.controller.server.sockets[0].getsockname()[1])
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+
+    def report(self, since: int) -> None:
+        new = self.messages[since:]
+        if not new:
+            print("inbox: no message arrived")
+        for recipients, message in new:
+            print(f"inbox: to {', '.join(recipients)}: {message['Subject']}")
+
+
+def main() -> int:
+    """Run the demo end to end; exit non-zero if a step fails."""
+    if OUTPUT.exists():
+        shutil.rmtree(OUTPUT)
+    OUTPUT.mkdir(parents=True)
+    web = NewsWeb(slow_seconds=4.0, oversized_bytes=600_000).start()
+    inbox = _Inbox()
+    smtp_port = inbox.start()
+    try:
+        _heading("demo news web")
+        for host in web.hosts.values():
+            print(f"{host.name:16} {host.base}")
+        print(f"{'smtp':16} {SMTP_ADDRESS}:{smtp_port}" if smtp_port else "smtp: aiosmtpd missing")
+        config = write_config(web, smtp_port, OUTPUT)
+        print(f"config: {config}")
+
+        _heading("1. create the database")
+        if _cli(config, "init"):
+            return 1
+        _heading("2. first crawl: feeds, sitemaps, section pages, a news-search feed")
+        if _cli(config, "crawl"):
+            return 1
+        _heading("3. the stored stories (syndicated copies are one story)")
+        _cli(config, "articles", "--limit", "20")
+        _cli(config, "query", "test", 'title:(putin OR путин*) OR "díaz-canel"', "--limit", "5")
+        _heading("4. the digest: one email per analyst, sent to the local SMTP server")
+        eml = OUTPUT / "digest.eml"
+        seen = len(inbox.messages)
+        _cli(config, "digest", "--out", str(eml)) if smtp_port else _cli(
+            config, "digest", "--dry-run", "--out", str(eml)
+        )
+        inbox.report(seen)
+
+        _heading("5. news breaks: a new article is published; crawl again (incremental)")
+        published = web.publish_next()
+        if published is not None:
+            print(f"published on {published.host}: {published.title}")
+        _cli(config, "crawl")
+        _heading("6. the next digest holds only the new story; a third sends nothing")
+        seen = len(inbox.messages)
+        _cli(config, "digest", "--out", str(OUTPUT / "digest-2.eml"))
+        inbox.report(seen)
+        seen = len(inbox.messages)
+        _cli(config, "digest")
+        inbox.report(seen)
+        _heading("7. health, schedule and outbox")
+        _cli(config, "status")
+        _cli(config, "export", str(OUTPUT / "export"))
+    finally:
+        inbox.stop()
+        web.stop()
+    _heading("files")
+    for path in (eml, eml.with_suffix(".html"), OUTPUT / "export", OUTPUT / "monitor.db"):
+        state = "" if path.exists() else "  (missing)"
+        print(f"{path.resolve()}{state}")
+    return 0 if eml.exists() and eml.with_suffix(".html").exists() else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
