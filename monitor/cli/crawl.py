@@ -65,10 +65,17 @@ def _table(rows: dict[str, dict[str, Any]], *, title: str) -> Table:
 
 
 def crawl_command(
-    config: MonitorConfig, sources: list[str] | None, *, trigger: str, console: Console
+    config: MonitorConfig,
+    sources: list[str] | None,
+    *,
+    trigger: str,
+    console: Console,
+    verbose: bool = False,
 ) -> int:
     """Crawl now in a child process; exit 0 when it ran, even if some sources failed."""
     command = [sys.executable, "-m", "monitor.crawl", "--json", "--trigger", trigger]
+    if not verbose:  # Scrapy's INFO lines drown the table; --verbose shows them
+        command += ["--log-level", "WARNING"]
     if config.path is not None:
         command += ["--config", str(config.path)]
     for name in sources or []:

@@ -114,6 +114,7 @@ def crawl(
     trigger: Annotated[
         str, typer.Option(help="Recorded in the crawl run.", hidden=True)
     ] = "manual",
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")] = False,
 ) -> None:
     """Crawl the configured sources now and print a per-source summary."""
     from monitor.cli.crawl import crawl_command
@@ -123,7 +124,7 @@ def crawl(
     for name in source or []:
         config.source(name)
     state.database()
-    code = crawl_command(config, source or None, trigger=trigger, console=console)
+    code = crawl_command(config, source or None, trigger=trigger, console=console, verbose=verbose)
     raise typer.Exit(code)
 
 

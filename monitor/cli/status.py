@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from monitor.alerts.smtp import check_smtp
 from monitor.config import MonitorConfig
-from monitor.daemon.health import scheduled_jobs, source_health
+from monitor.daemon.health import new_articles, scheduled_jobs, source_health
 from monitor.db.engine import Database
 from monitor.db.leases import SCHEDULER_LEASE, lease_holder
 from monitor.db.models import AlertDelivery, Article, Story
@@ -41,7 +41,7 @@ def status_command(db: Database, config: MonitorConfig, *, console: Console) -> 
         last = health.last_run
         result = "never run"
         if last is not None:
-            new = last.counts.get("articles_new", 0)
+            new = new_articles(last.counts)
             result = f"{last.status} ({new} new)"
         if health.running_holder:
             result = f"running on {health.running_holder}"
@@ -74,11 +74,12 @@ def status_command(db: Database, config: MonitorConfig, *, console: Console) -> 
     with db.session() as session:
         articles = session.scalar(select(func.count()).select_from(Article)) or 0
         stories = session.scalar(select(func.count()).select_from(Story)) or 0
-        outbox = dict(
-            session.execute(
+        outbox: dict[str, int] = {
+            state: count
+            for state, count in session.execute(
                 select(AlertDelivery.status, func.count()).group_by(AlertDelivery.status)
-            ).tuples()
-        )
+            ).all()
+        }
     pending = outbox.get("pending", 0)
     console.print(
         f"store: {articles} articles in {stories} stories; outbox: "

@@ -63,10 +63,8 @@ def crawler_source(crawler: Crawler, name: str | None = None) -> SourceConfig:
 
 
 def match_query(config: MonitorConfig) -> str:
-    """The analysts' query (the built-in default when the config leaves it empty)."""
-    from monitor.query import DEFAULT_QUERY
-
-    return config.query.match.strip() or DEFAULT_QUERY
+    """The analysts' query (the config fills in the built-in default when left empty)."""
+    return config.query.match
 
 
 def shared_database(config: MonitorConfig) -> Database:

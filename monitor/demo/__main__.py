@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import socket
 import subprocess
 import sys
 from email import message_from_bytes
@@ -34,7 +35,7 @@ def write_config(web: NewsWeb, smtp_port: int | None, folder: Path) -> Path:
     havana, moscow, post, search = (
         web.host(name) for name in ("havana-daily", "moscow-wire", "caribbean-post", "news-search")
     )
-    sources = [
+    sources: list[dict[str, Any]] = [
         {"name": "havana-daily", "feeds": [havana.url("/feed/")]},
         {"name": "moscow-wire", "sitemaps": [moscow.url("/sitemap.xml")]},
         {"name": "caribbean-post", "site": post.url("/")},
@@ -43,7 +44,7 @@ def write_config(web: NewsWeb, smtp_port: int | None, folder: Path) -> Path:
     lines = [
         "# Written by `make demo`: the demo news web and SMTP server on loopback.",
         "[database]",
-        f"url = {_toml(f'sqlite:///{(folder / "monitor.db").resolve()}')}",
+        f"url = {_toml('sqlite:///' + str((folder / 'monitor.db').resolve()))}",
         "",
         "[crawl]",
         "download_timeout = 3.0",
@@ -79,7 +80,9 @@ def write_config(web: NewsWeb, smtp_port: int | None, folder: Path) -> Path:
 def _cli(config: Path, *args: str) -> int:
     """Run the real ``monitor`` CLI and let it print."""
     print(f"\n$ monitor {' '.join(args)}", flush=True)
-    env = {k: v for k, v in os.environ.items() if k not in ("MONITOR_CONFIG", "MONITOR_DATABASE_URL")}
+    env = {
+        k: v for k, v in os.environ.items() if k not in ("MONITOR_CONFIG", "MONITOR_DATABASE_URL")
+    }
     env["COLUMNS"] = env.get("COLUMNS", "140")
     return subprocess.call(
         [sys.executable, "-m", "monitor", "--config", str(config), *args], env=env
@@ -111,9 +114,12 @@ class _Inbox:
                 )
                 return "250 OK"
 
-        self.controller = Controller(Handler(), hostname=SMTP_ADDRESS, port=0)
+        with socket.socket() as probe:  # aiosmtpd's Controller cannot bind port 0 itself
+            probe.bind((SMTP_ADDRESS, 0))
+            port = int(probe.getsockname()[1])
+        self.controller = Controller(Handler(), hostname=SMTP_ADDRESS, port=port)
         self.controller.start()
-        return int(self.controller.server.sockets[0].getsockname()[1])
+        return port
 
     def stop(self) -> None:
         if self.controller is not None:
@@ -155,9 +161,10 @@ def main() -> int:
         _heading("4. the digest: one email per analyst, sent to the local SMTP server")
         eml = OUTPUT / "digest.eml"
         seen = len(inbox.messages)
-        _cli(config, "digest", "--out", str(eml)) if smtp_port else _cli(
-            config, "digest", "--dry-run", "--out", str(eml)
-        )
+        if smtp_port:
+            _cli(config, "digest", "--out", str(eml))
+        else:
+            _cli(config, "digest", "--dry-run", "--out", str(eml))
         inbox.report(seen)
 
         _heading("5. news breaks: a new article is published; crawl again (incremental)")
@@ -167,7 +174,7 @@ def main() -> int:
         _cli(config, "crawl")
         _heading("6. the next digest holds only the new story; a third sends nothing")
         seen = len(inbox.messages)
-        _cli(config, "digest", "--out", str(OUTPUT / "digest-2.eml"))
+        _cli(config, "digest", "--out", str(OUTPUT / "next" / "digest.eml"))
         inbox.report(seen)
         seen = len(inbox.messages)
         _cli(config, "digest")
