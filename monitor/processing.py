@@ -24,6 +24,7 @@ from monitor.dedup import (
     canonicalize_url,
     content_fingerprint,
     minhash_signature,
+    normalize_for_fingerprint,
     same_site,
 )
 from monitor.extract import ExtractedArticle, Skipped, clean_page
@@ -135,6 +136,7 @@ def analyze_page(
     except ValueError:
         canonical = fallback_canonical
     match = compiled_query(query_source).match(result.title, result.body)
+    normalized = normalize_for_fingerprint(result.body)
     disagreement = bool(
         page.listed_published_at
         and result.published_at
@@ -151,8 +153,8 @@ def analyze_page(
         matched_terms=tuple(match.terms),
         score=match.score,
         snippet=make_snippet(result.body, match.spans) if match.matched else "",
-        fingerprint=content_fingerprint(result.body),
-        minhash=minhash_signature(result.body) if match.matched else None,
+        fingerprint=content_fingerprint(result.body, normalized=normalized),
+        minhash=minhash_signature(result.body, normalized=normalized) if match.matched else None,
         date_disagreement=disagreement,
     )
 
@@ -169,6 +171,7 @@ class ArticleStore:
         self.index = StoryIndex(threshold=threshold) if threshold else StoryIndex()
         self._story_of: dict[int, int] = {}
         self._last_article_id = 0
+        self._source_ids: dict[str, int] = {}  # source rows are never deleted
 
     def _catch_up(self, session: Session) -> None:
         query = select(Article.id, Article.story_id, Article.minhash).where(
@@ -188,7 +191,11 @@ class ArticleStore:
         return self.db.write(lambda session: self._store(session, analysis, kind))
 
     def _store(self, session: Session, analysis: PageAnalysis, kind: str) -> StoreResult:
-        src = source_id(session, analysis.source_name, kind)
+        src = self._source_ids.get(analysis.source_name)
+        if src is None:
+            src = self._source_ids[analysis.source_name] = source_id(
+                session, analysis.source_name, kind
+            )
         urls = {analysis.page_url, analysis.final_url}
         if analysis.article is None or not analysis.matched:
             outcome = "skipped" if analysis.skip_reason else "not_matching"

@@ -136,8 +136,8 @@ class SourceSpider(Spider):
         self.max_pages = settings.getint("MONITOR_MAX_PAGES", 2000)
         self.max_depth = settings.getint("MONITOR_MAX_DEPTH", 2)
         self.max_size = settings.getint("DOWNLOAD_MAXSIZE", 0)
-        lookback = self.source.lookback_days or self.config.crawl.lookback_days
-        self.since: datetime = utcnow() - timedelta(days=lookback)
+        self.lookback = timedelta(days=self.source.lookback_days or self.config.crawl.lookback_days)
+        self.since: datetime = utcnow() - self.lookback
 
     @property
     def _stats(self) -> Any:
@@ -252,7 +252,8 @@ class SourceSpider(Spider):
                 continue
             if self._take_budget():
                 yield await self.document_request(child.url, "sitemap", start=False)
-        for request in await self.article_requests(parsed.entries, url):
+        since = self.window_start(parsed.entries) if parsed.kind == "feed" else self.since
+        for request in await self.article_requests(parsed.entries, url, since=since):
             yield request
 
     async def _parse_body(self, kind: str, response: Response) -> Parsed:
@@ -310,6 +311,19 @@ class SourceSpider(Spider):
 
     # --- articles ---------------------------------------------------------------------------
 
+    def window_start(self, entries: list[Any]) -> datetime:
+        """The oldest date still inside the look-back window for a feed's entries.
+
+        A feed lists the source's latest entries, so its window ends at its newest entry when
+        that is in the past, not at now: a feed that stopped updating (or a recording of one)
+        still yields its latest entries once, and the seen-URL check keeps them from being
+        fetched again. Sitemaps, which hold whole archives, keep the window ending now.
+        """
+        dates = [e.published_at for e in entries if getattr(e, "published_at", None) is not None]
+        if not dates:
+            return self.since
+        return min(self.since, max(dates) - self.lookback)
+
     def _take_budget(self) -> bool:
         if self.scheduled >= self.max_pages:
             count(self._stats, "limit_pages")
@@ -317,11 +331,14 @@ class SourceSpider(Spider):
         self.scheduled += 1
         return True
 
-    async def article_requests(self, entries: list[Entry], found_on: str) -> list[Request]:
+    async def article_requests(
+        self, entries: list[Entry], found_on: str, *, since: datetime | None = None
+    ) -> list[Request]:
         """Requests for the entries inside the look-back window not yet seen or stored."""
         fresh: list[tuple[str, Entry]] = []
+        since = since or self.since
         for entry in entries:
-            if entry.published_at is not None and entry.published_at < self.since:
+            if entry.published_at is not None and entry.published_at < since:
                 count(self._stats, "too_old")
                 continue
             fresh.append((_resolve_redirect(entry.url), entry))

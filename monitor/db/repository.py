@@ -35,6 +35,29 @@ def source_id(session: Session, name: str, kind: str = "site") -> int:
     return found
 
 
+_SEEN_URL_UPSERTS: dict[str, Any] = {}
+
+
+def _seen_url_upsert(session: Session) -> Any:
+    """One prepared upsert per dialect (built once: SQLAlchemy caches its compiled form)."""
+    dialect = session.get_bind().dialect.name
+    statement = _SEEN_URL_UPSERTS.get(dialect)
+    if statement is None:
+        insert = _insert(session, SeenUrl)
+        statement = insert.on_conflict_do_update(
+            index_elements=["url"],
+            set_={
+                "outcome": insert.excluded.outcome,
+                "reason": insert.excluded.reason,
+                "canonical_url": insert.excluded.canonical_url,
+                "article_id": insert.excluded.article_id,
+                "last_fetched_at": insert.excluded.last_fetched_at,
+            },
+        )
+        _SEEN_URL_UPSERTS[dialect] = statement
+    return statement
+
+
 def record_seen_url(
     session: Session,
     url: str,
@@ -47,28 +70,18 @@ def record_seen_url(
 ) -> None:
     """Remember that ``url`` was fetched and what came of it (insert or update)."""
     now = utcnow()
-    values = {
-        "url": url[:2048],
-        "canonical_url": canonical_url[:2048] if canonical_url else None,
-        "outcome": outcome,
-        "reason": reason[:200] if reason else None,
-        "source_id": source_id,
-        "article_id": article_id,
-        "first_seen_at": now,
-        "last_fetched_at": now,
-    }
-    statement = _insert(session, SeenUrl).values(**values)
     session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["url"],
-            set_={
-                "outcome": statement.excluded.outcome,
-                "reason": statement.excluded.reason,
-                "canonical_url": statement.excluded.canonical_url,
-                "article_id": statement.excluded.article_id,
-                "last_fetched_at": statement.excluded.last_fetched_at,
-            },
-        )
+        _seen_url_upsert(session),
+        {
+            "url": url[:2048],
+            "canonical_url": canonical_url[:2048] if canonical_url else None,
+            "outcome": outcome,
+            "reason": reason[:200] if reason else None,
+            "source_id": source_id,
+            "article_id": article_id,
+            "first_seen_at": now,
+            "last_fetched_at": now,
+        },
     )
 
 

@@ -5,18 +5,15 @@ from __future__ import annotations
 import hashlib
 import unicodedata
 
+import regex
+
 __all__ = ["content_fingerprint", "normalize_for_fingerprint"]
 
 
-def _char_class(char: str) -> str:
-    category = unicodedata.category(char)
-    if category == "Mn":  # combining marks (accents once NFKD has split them off)
-        return ""
-    if category == "Cf":  # invisible format characters: soft hyphen, zero-width space, BOM
-        return ""
-    if category[0] in "LN":
-        return char
-    return " "  # punctuation, symbols, separators, controls
+# Combining marks (accents once NFKD has split them off) and invisible format characters (soft
+# hyphens, zero-width spaces, BOM) vanish; anything that is not a letter or digit separates words.
+_DROPPED = regex.compile(r"[\p{Mn}\p{Cf}]+")
+_SEPARATORS = regex.compile(r"[^\p{L}\p{N}]+")
 
 
 def normalize_for_fingerprint(text: str) -> str:
@@ -26,13 +23,17 @@ def normalize_for_fingerprint(text: str) -> str:
     a single space (so ``Díaz-Canel`` and ``Diaz Canel`` agree, and curly and straight quotes
     do too); invisible format characters (soft hyphens, zero-width spaces) vanish.
     """
-    decomposed = unicodedata.normalize("NFKD", text)
-    mapped = "".join(_char_class(char) for char in decomposed).casefold()
+    folded = _DROPPED.sub("", unicodedata.normalize("NFKD", text)).casefold()
     # casefold may produce new combining marks or compatibility forms; fold once more.
-    mapped = "".join(_char_class(char) for char in unicodedata.normalize("NFKD", mapped))
-    return " ".join(mapped.split())
+    folded = _DROPPED.sub("", unicodedata.normalize("NFKD", folded))
+    return _SEPARATORS.sub(" ", folded).strip()
 
 
-def content_fingerprint(text: str) -> str:
-    """SHA-256 hex digest of :func:`normalize_for_fingerprint` (64 characters)."""
-    return hashlib.sha256(normalize_for_fingerprint(text).encode("utf-8")).hexdigest()
+def content_fingerprint(text: str, *, normalized: str | None = None) -> str:
+    """SHA-256 hex digest of :func:`normalize_for_fingerprint` (64 characters).
+
+    Pass ``normalized`` when the caller already has the normalised text.
+    """
+    if normalized is None:
+        normalized = normalize_for_fingerprint(text)
+    return hashlib.sha256(normalized.encode("utf-8")).hexdigest()

@@ -36,21 +36,22 @@ _DTYPE = np.dtype("<u4")
 SIGNATURE_BYTES = len(_FORMAT) + NUM_PERM * _DTYPE.itemsize
 
 
-def shingles(text: str, size: int = SHINGLE_WORDS) -> set[bytes]:
+def shingles(text: str, size: int = SHINGLE_WORDS, *, normalized: str | None = None) -> set[bytes]:
     """The set of word ``size``-shingles of the normalised text (one shingle if shorter)."""
-    words = normalize_for_fingerprint(text).split()
+    words = (normalize_for_fingerprint(text) if normalized is None else normalized).split()
     if len(words) <= size:
         return {" ".join(words).encode("utf-8")} if words else set()
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
-def minhash_signature(text: str) -> bytes:
+def minhash_signature(text: str, *, normalized: str | None = None) -> bytes:
     """The serialised MinHash (num_perm=128) of the text's word 5-shingles.
 
-    An empty text gets the empty-set signature, which only matches other empty texts.
+    An empty text gets the empty-set signature, which only matches other empty texts. Pass
+    ``normalized`` when the caller already has :func:`normalize_for_fingerprint` of the text.
     """
     minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
-    minhash.update_batch(sorted(shingles(text)))
+    minhash.update_batch(sorted(shingles(text, normalized=normalized)))
     return _FORMAT + minhash.hashvalues.astype(_DTYPE).tobytes()
 
 

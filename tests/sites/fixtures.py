@@ -47,9 +47,9 @@ def _toml(value: Any) -> str:
 class CrawlEnv:
     """A temporary config + SQLite database, and crawls of it in a child process."""
 
-    def __init__(self, tmp_path: Path) -> None:
+    def __init__(self, tmp_path: Path, db_url: str | None = None) -> None:
         self.tmp_path = tmp_path
-        self.db_url = f"sqlite:///{tmp_path / 'monitor.db'}"
+        self.db_url = db_url or f"sqlite:///{tmp_path / 'monitor.db'}"
         self.config_path = tmp_path / "monitor.toml"
         self.db = Database(self.db_url)
         upgrade(self.db)
@@ -112,6 +112,16 @@ def news_web() -> Iterator[NewsWeb]:
         yield web
     finally:
         web.stop()
+
+
+@pytest.fixture
+def postgres_crawl_env(tmp_path: Path, postgres_url: str) -> Iterator[CrawlEnv]:
+    """Like ``crawl_env``, on a fresh PostgreSQL database of its own."""
+    env = CrawlEnv(tmp_path, postgres_url)
+    try:
+        yield env
+    finally:
+        env.db.dispose()
 
 
 @pytest.fixture
