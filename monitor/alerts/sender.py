@@ -289,10 +289,23 @@ def _pending_digest_ids(session: Session, target: Target) -> list[int]:
     )
 
 
-def _period_start(target: Target, rows: list[AlertDelivery], now: datetime) -> datetime | None:
+def _period_start(
+    session: Session, target: Target, rows: list[AlertDelivery], now: datetime
+) -> datetime | None:
+    """Where the digest's period starts: the end of the target's last digest, else its
+    schedule's period (or its oldest row, if older)."""
+    last_end = session.scalar(
+        select(func.max(Digest.period_end)).where(
+            Digest.recipient == target.recipient.address,
+            Digest.channel == target.channel,
+            Digest.status == "sent",
+        )
+    )
     candidates = [now - target.period] if target.period else []
     candidates += [row.created_at for row in rows]
-    return min(candidates) if candidates else None
+    if last_end is not None and (not candidates or last_end <= min(candidates)):
+        return last_end
+    return min(candidates) if candidates else last_end
 
 
 def _recently_sent(session: Session, target: Target, now: datetime) -> bool:
@@ -318,7 +331,7 @@ def _create_digest(session: Session, target: Target, now: datetime, sender: str)
         recipient=target.recipient.address,
         channel=target.channel,
         message_id=f"<pending-{uuid.uuid4().hex}@invalid>",
-        period_start=_period_start(target, rows, now),
+        period_start=_period_start(session, target, rows, now),
         period_end=now,
         status="pending",
         created_at=now,
@@ -562,7 +575,7 @@ def _preview_target(run: _Run, target: Target) -> None:
                     row_ids=[r.id for r in rows],
                     story_ids=sorted({r.story_id for r in rows}),
                     instant=bool(rows) and all(r.kind == KIND_INSTANT for r in rows),
-                    period_start=_period_start(target, rows, run.now),
+                    period_start=_period_start(session, target, rows, run.now),
                     period_end=run.now,
                     created_at=run.now,
                 )
