@@ -33,7 +33,12 @@ def machine() -> str:
 def main() -> int:
     print(f"machine: {machine()}", flush=True)
     failures = 0
-    for script, args in (("extraction_bench.py", []), ("crawl_bench.py", sys.argv[1:])):
+    benches: tuple[tuple[str, list[str]], ...] = (
+        ("extraction_bench.py", []),
+        ("pipeline_bench.py", []),
+        ("crawl_bench.py", sys.argv[1:]),
+    )
+    for script, args in benches:
         path = HERE / script
         if not path.exists():
             print(f"{script}: not present", flush=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import random
-import time
 
 import numpy as np
 import pytest
@@ -171,13 +170,11 @@ def test_index_finds_a_planted_neighbour_among_many() -> None:
         assert index.find(signatures[key]) == [(key, 1.0)]
 
 
-def test_building_an_index_of_50k_signatures_is_fast() -> None:
+def test_an_index_of_50k_signatures_finds_exact_matches_only() -> None:
+    # Speed is measured in bench/, not here: this checks the large index stays correct.
     rng = np.random.default_rng(5)
     signatures = [_random_signature(rng) for _ in range(50_000)]
-    start = time.perf_counter()
     index = StoryIndex()
     index.add_many(enumerate(signatures))
-    elapsed = time.perf_counter() - start
     assert len(index) == 50_000
     assert index.find(signatures[123]) == [(123, 1.0)]
-    assert elapsed < 10, f"building took {elapsed:.1f}s"
