@@ -60,6 +60,8 @@ ANYWHERE_PATTERNS: tuple[str, ...] = (
     r"(?:subscribe|sign up|register) (?:to|for) .{0,100}newsletters?.{0,160}",
     r"also on [\w-]+(?:\.[\w-]+)+ .{1,200}",
     r"\[/?[a-z_]+(?: [^\]]*)?\].{0,200}",
+    # a shortcode whose opening "[" was stripped: button link="…" type="big"] Label[/button
+    r"[a-z_]+(?: [a-z_-]+=[\"”“'][^\]]*)+\].{0,200}",
     r"get (?:our|the) .{0,60}newsletter.{0,120}",
     r"suscr[ií]b[ae]te (?:a|al|gratis a) (?:nuestro |nuestra )?(?:bolet[ií]n|newsletter).{0,120}",
     r"(?:recibe|reciba) (?:nuestro|el) bolet[ií]n.{0,120}",
@@ -108,8 +110,19 @@ EDGE_PATTERNS: tuple[str, ...] = (
     r"|youtube|tiktok|telegram|linkedin|threads).{0,160}",
     r"(?:like|liked|enjoy|enjoyed|love) this (?:story|article|post)\?.{0,120}",
     r"tell us what you think.{0,60}",
-    r"get (?:access to )?.{0,80} (?:delivered|subscriptions?) .{0,200}",
+    r".{0,200}\bwe(?:['’]d| would) (?:like|love) to hear (?:from you|what you think|your thoughts)"
+    r".{0,250}",
+    r"get (?:access to )?.{0,80} (?:delivered|subscriptions?) .{0,400}",
+    r".{0,200}\b(?:sign up|subscribe)(?: (?:for|to) .{1,80}?)?(?: today| now| here)?"
+    r" to (?:get|receive) .{0,100}newsletters?\b.{0,120}",
+    r".{0,200}\bsign up (?:for|to) (?:our |the )?(?:free )?.{0,60}newsletters?\b.{0,120}",
     r"[\w .'-]{1,40} newsletter\.?",
+    r".{0,300}\bfollow (?:us|me|him|her|them) (?:on|at) (?:facebook|twitter|instagram|x|threads"
+    r"|linkedin|bluesky|mastodon)\b.{0,100}",
+    r"listen to .{1,60}(?: live| on (?:bbc sounds|spotify|apple podcasts|itunes|google podcasts))"
+    r".{0,120}",
+    r"how to (?:listen to|subscribe to|download) .{1,80}",
+    r"[\w .'-]{1,30}:\s*https?://\S+",
     r"síguenos en .{1,80}",
     r"(?:подписывайтесь|следите за нами) (?:на|в) .{1,80}",
     # share buttons
@@ -167,6 +180,9 @@ LINK_BOX_PATTERNS: tuple[str, ...] = (
     r"(?:другие новости|ещё по теме|еще по теме|по теме|самое читаемое|не пропустите)\.?:?",
 )
 _SECTION_MAX_CHARS = 220
+# Heading of a closing promo box ("Pick Six Newsletter" + a one-line pitch).
+_BOX_HEADING_RE = re.compile(r"[\w .'&-]{1,40} (?:newsletter|podcast)s?:?", re.IGNORECASE)
+_BOX_BLURB_MAX_CHARS = 160
 
 _ANYWHERE_RE = _compile(ANYWHERE_PATTERNS)
 _EDGE_RE = _compile(EDGE_PATTERNS)
@@ -279,8 +295,17 @@ def filter_boilerplate(paragraphs: list[str]) -> list[str]:
     start, end = 0, len(kept)
     while start < end and is_boilerplate_line(kept[start]):
         start += 1
-    while end > start and is_boilerplate_line(kept[end - 1]):
-        end -= 1
+    while end > start:
+        if is_boilerplate_line(kept[end - 1]):
+            end -= 1
+        elif (
+            end - start >= 2
+            and len(kept[end - 1]) <= _BOX_BLURB_MAX_CHARS
+            and _BOX_HEADING_RE.fullmatch(_norm(kept[end - 2]))
+        ):
+            end -= 2  # a closing promo box: its heading and a one-line blurb
+        else:
+            break
     return kept[start:end]
 
 

@@ -3,9 +3,11 @@
 Pipeline of :func:`clean_page` (no Scrapy, no global mutable state):
 
 1. bytes -> reject non-HTML (:func:`looks_like_html`), decode (:func:`decode_html`);
-2. parse once with lxml (via trafilatura's loader), read metadata and JSON-LD;
+2. parse once with lxml (as trafilatura's loader does, see :func:`_load_tree`), read
+   metadata and JSON-LD; drop scripts/media and inline hover cards;
 3. trafilatura in precision mode without comments, fast path first; the full cascade
-   (readability/jusText comparison) only when the fast result is short;
+   (readability/jusText comparison) only when the fast result is short; an article split
+   into repeated same-class containers gets its other chunks back (:func:`_sibling_chunks`);
 4. the XML body tree is walked into paragraphs (``<p>``, headings, list items, table rows,
    ``<br>``-separated lines), then boilerplate is filtered (see :mod:`.boilerplate`);
 5. the publisher's JSON-LD ``articleBody`` replaces the extraction when the latter misses most
@@ -27,9 +29,14 @@ from datetime import datetime
 from typing import Any, Literal
 
 from lxml import etree
-from lxml.html import HtmlElement
+from lxml.html import HtmlElement, fromstring
 
-from .boilerplate import filter_boilerplate, has_consent_marker, has_paywall_marker
+from .boilerplate import (
+    filter_boilerplate,
+    has_consent_marker,
+    has_paywall_marker,
+    is_boilerplate_line,
+)
 from .decode import decode_html, looks_like_html
 from .metadata import PageMetadata, extract_page_metadata, guess_language
 
@@ -70,6 +77,21 @@ _NOT_HTML_CONTENT_TYPES = (
     "application/zip",
     "application/octet-stream",
 )
+# Inline hover cards: a <span> inside a paragraph holding an image and several links (a
+# person's photo, profile link and latest headlines shown on mouse-over).
+_HOVER_CARD_XPATH = "//p//span[.//img and count(.//a) >= 2]"
+_NESTED_HOVER_CARD_XPATH = ".//span[.//img and count(.//a) >= 2]"
+# Parsing (:func:`_load_tree`): characters libxml2 rejects, as in trafilatura.
+_INVALID_XML_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_CONTROL_BYTES = bytes(i for i in range(32) if i not in (9, 10, 13))
+_XML_NONCHARACTERS = ("\ufffe".encode(), "\uffff".encode())
+_DOCTYPE_RE = re.compile("^< ?! ?DOCTYPE[^>]*/[^<>]*>", re.IGNORECASE)
+# Split-article recovery (:func:`_sibling_chunks`).
+_CHUNK_ANCHOR_MIN_CHARS = 80
+_CHUNK_MAX_DEPTH = 3
+_CHUNK_MIN_CHARS = 200
+_CHUNK_BLOCK_TAGS = ("p", "h2", "h3", "h4")
+_CHUNK_CONTAINER_TAGS = frozenset({"div", "section", "article", "main"})
 _STRIP_TAGS = ("script", "style", "noscript", "svg", "template", "iframe", "link", "object")
 
 
@@ -222,6 +244,88 @@ def _trafilatura_body(tree: HtmlElement, url: str | None, *, fast: bool) -> list
     return _body_paragraphs(body)
 
 
+def _drop_hover_cards(tree: HtmlElement) -> None:
+    """Remove inline hover cards (innermost matches only; the surrounding sentence stays)."""
+    cards = [c for c in tree.xpath(_HOVER_CARD_XPATH) if not c.xpath(_NESTED_HOVER_CARD_XPATH)]
+    for card in cards:
+        card.drop_tree()
+
+
+def _block_texts(container: Any) -> list[str]:
+    """Normalised texts of the ``<p>`` and ``<h2>``-``<h4>`` blocks inside ``container``."""
+    texts = (normalize_paragraph(el.text_content()) for el in container.iter(*_CHUNK_BLOCK_TAGS))
+    return [t for t in texts if t]
+
+
+def _find_block(tree: HtmlElement, text: str) -> Any:
+    """The first ``<p>`` of the page whose normalised text equals ``text``, or None."""
+    key = text.split(" ", 1)[0]
+    for element in tree.iter("p"):
+        content = element.text_content()
+        if key in content and normalize_paragraph(content) == text:
+            return element
+    return None
+
+
+def _sibling_chunks(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+    """Recover the rest of an article that the page splits into repeated containers.
+
+    Many sites cut the body into several containers with identical tag and class (chunks
+    between ad slots); trafilatura keeps only the first. The container of an extracted
+    paragraph is located in the page, and same-tag same-class containers close to it (under
+    a common ancestor a few levels up, no ``<h1>``, several paragraphs, text not already
+    extracted) are added before or after the extraction in document order.
+    """
+    anchor_text = next((p for p in paragraphs if len(p) >= _CHUNK_ANCHOR_MIN_CHARS), None)
+    if anchor_text is None:
+        return paragraphs
+    block = _find_block(tree, anchor_text)
+    if block is None:
+        return paragraphs
+    container = None
+    for level, ancestor in enumerate(block.iterancestors()):
+        if level >= _CHUNK_MAX_DEPTH or ancestor.tag in ("body", "html"):
+            return paragraphs
+        if ancestor.tag in _CHUNK_CONTAINER_TAGS and ancestor.get("class"):
+            container = ancestor
+            break
+    if container is None:
+        return paragraphs
+    root = container
+    for _ in range(_CHUNK_MAX_DEPTH):
+        parent = root.getparent()
+        if parent is None or parent.tag in ("body", "html"):
+            break
+        root = parent
+    own = set(container.iterancestors()) | {container}
+    klass = container.get("class")
+    extracted: Counter[str] | None = None  # token bag of the extraction, built on demand
+    before: list[str] = []
+    after: list[str] = []
+    seen_container = False
+    for element in root.iter(container.tag):
+        if element is container:
+            seen_container = True
+            continue
+        if element.get("class") != klass or element in own:
+            continue
+        if any(a is container for a in element.iterancestors()):
+            continue
+        if next(element.iter("h1"), None) is not None:
+            continue
+        texts = [t for t in _block_texts(element) if not is_boilerplate_line(t, at_edge=False)]
+        if len(texts) < 2 or sum(len(t) for t in texts) < _CHUNK_MIN_CHARS:
+            continue
+        if extracted is None:
+            extracted = Counter(_tokens(" ".join(paragraphs)))
+        if _overlap(_tokens(" ".join(texts)), extracted) >= 0.5:
+            continue
+        (after if seen_container else before).extend(texts)
+    if not before and not after:
+        return paragraphs
+    return before + paragraphs + after
+
+
 def _reconcile_with_json_ld(
     paragraphs: list[str], json_ld_body: str | None
 ) -> tuple[list[str], bool]:
@@ -290,6 +394,38 @@ def _visible_text(tree: HtmlElement, limit: int = 200_000) -> str:
     return _WS_RE.sub(" ", " ".join(parts))
 
 
+def _load_tree(text: str) -> HtmlElement | None:
+    """Parse like ``trafilatura.load_html`` but without its whole-page regex pass.
+
+    Control characters that libxml2 rejects are looked for with a byte-level scan (much
+    cheaper than trafilatura's regex over the string) and removed only when present; the page
+    is parsed from UTF-8 bytes. Anything unusual falls back to ``trafilatura.load_html``.
+    """
+    import trafilatura
+    from trafilatura.utils import HTML_PARSER
+
+    beginning = text[:50].lower()
+    if "doctype" in beginning:
+        first_line, _, rest = text.partition("\n")
+        text = _DOCTYPE_RE.sub("", first_line, count=1) + "\n" + rest
+    if any("<html" in line and line.endswith("/>") for line in text[:4096].splitlines()[:4]):
+        return trafilatura.load_html(text)  # self-closing <html/>: let trafilatura repair it
+    try:
+        data = text.encode("utf-8", "surrogatepass")
+        if len(data.translate(None, _XML_CONTROL_BYTES)) != len(data) or any(
+            ch in data for ch in _XML_NONCHARACTERS
+        ):
+            data = _INVALID_XML_RE.sub("", text).encode("utf-8", "surrogatepass")
+        tree = fromstring(data, parser=HTML_PARSER)
+    except Exception:
+        return trafilatura.load_html(text)
+    if tree is None or len(tree) < 1:
+        return trafilatura.load_html(text)
+    if "html" not in beginning and len(tree) < 2:
+        return None
+    return tree
+
+
 def _prepare_text(html: str | bytes, content_type: str | None) -> str | Skipped:
     if content_type and content_type.strip().lower().startswith(_NOT_HTML_CONTENT_TYPES):
         return Skipped("not_html")
@@ -314,26 +450,26 @@ def _prepare_text(html: str | bytes, content_type: str | None) -> str | Skipped:
 def _extract(
     html: str | bytes, url: str | None, content_type: str | None, min_body_chars: int
 ) -> ExtractedArticle | Skipped:
-    import trafilatura
-
     prepared = _prepare_text(html, content_type)
     if isinstance(prepared, Skipped):
         return prepared
-    tree = trafilatura.load_html(prepared)
+    tree = _load_tree(prepared)
     if tree is None or not isinstance(tree, HtmlElement):
         return Skipped("no_article")
     body_el = tree.find("body")
-    if body_el is None or not _WS_RE.sub("", body_el.text_content()):
+    if body_el is None or not any(text.strip() for text in body_el.itertext()):
         return Skipped("empty")
 
     meta = extract_page_metadata(tree, url)
     # Metadata is read; what remains of scripts and media only slows trafilatura down.
     etree.strip_elements(tree, *_STRIP_TAGS, with_tail=False)
+    _drop_hover_cards(tree)
     paragraphs = _trafilatura_body(tree, url, fast=True)
     if sum(len(p) for p in paragraphs) < FALLBACK_BELOW_CHARS:
         slow = _trafilatura_body(tree, url, fast=False)
         if sum(len(p) for p in slow) > sum(len(p) for p in paragraphs):
             paragraphs = slow
+    paragraphs = _sibling_chunks(tree, paragraphs)
     paragraphs = filter_boilerplate(paragraphs)
     paragraphs, used_ld = _reconcile_with_json_ld(paragraphs, meta.json_ld_body)
     if used_ld:

@@ -40,6 +40,20 @@ ARTICLE = [
         "Подпишитесь на нашу рассылку",
         "Поделиться",
         "Читайте также: Путин встретился с Диас-Канелем",
+        "Start your morning with the Daily Brief. Sign up for the free daily newsletter here.",
+        "There's more where that came from. Sign up for The Brief today to get the free daily "
+        "newsletter delivered to your inbox.",
+        "Get access to the fastest growing news subscriptions service for as little as $5 a "
+        "month. Use the code WELCOME. It offers you all the information you need to understand "
+        "the markets, with exclusive analysis, research reports, portfolio tools and a daily "
+        "briefing from our editors, plus an ad-light reading experience on every device.",
+        "Jane Doe's book about the search for alien life is out now. Follow her on Twitter "
+        "@janedoe. Follow us on Twitter @example or Facebook.",
+        "Listen to Newsbeat live at 12:45 and 17:45 weekdays - or listen back here.",
+        "How to listen to The Tennis Podcast",
+        "The paper is committed to publishing a diversity of letters to the editor. We’d like to "
+        "hear what you think about this or any of our articles. Here's our email: letters@x.com.",
+        "iTunes: http://po.st/TP_615Apple",
     ],
 )
 def test_edge_lines_dropped(line: str) -> None:
@@ -57,6 +71,7 @@ def test_edge_lines_dropped(line: str) -> None:
         "Фото: РИА Новости",
         "Putin and Castro in Havana. (Getty Images)",
         "Read more: Cuba hit by blackout",
+        '[button link="https://example.com/submit/" type="big"] Send us your review[/button]',
     ],
 )
 def test_labels_dropped_anywhere(line: str) -> None:
@@ -75,9 +90,19 @@ def test_real_sentences_about_cookies_and_comments_survive() -> None:
         "Regulators said the website uses cookies to track readers without consent, which "
         "breaks the law, and fined the publisher on Monday.",
         "Comments by the foreign minister were broadcast on state television.",
+        "More than a million readers signed up for the paper's newsletter after the election, "
+        "the publisher said in its annual report.",
     ]
     assert filter_boilerplate(kept) == kept
     assert not any(is_boilerplate_line(p, at_edge=False) for p in kept)
+
+
+def test_closing_newsletter_box_dropped() -> None:
+    box = ["Pick Six Newsletter", "Get the day's big stories plus mock drafts and picks."]
+    assert filter_boilerplate([*ARTICLE, *box]) == ARTICLE
+    # a newsletter heading followed by real text is not a closing box
+    long_tail = ["The Substack newsletter", ARTICLE[0] * 3]
+    assert filter_boilerplate([*ARTICLE, *long_tail]) == [*ARTICLE, *long_tail]
 
 
 def test_related_box_with_headlines_dropped() -> None:

@@ -204,3 +204,65 @@ def test_text_property_matches_format() -> None:
     lines = result.text.split("\n")
     assert lines[0] == result.title and lines[1] == ""
     assert "\n\n\n" not in result.text and not result.text.endswith("\n")
+
+
+def _chunked_html(first: list[str], second: list[str], second_extra: str = "") -> str:
+    def chunk(paragraphs: list[str], extra: str = "") -> str:
+        body = "".join(f"<p>{p}</p>" for p in paragraphs)
+        return (
+            "<div class='grid'><div class='body article__body'>"
+            f"{extra}{body}</div><aside class='rail'><div class='ad'>Advertisement</div>"
+            "</aside></div>"
+        )
+
+    return (
+        "<html lang='en'><head><title>Russia and Cuba sign deals</title></head><body>"
+        "<nav><a href='/'>Home</a></nav><main><h1>Russia and Cuba sign deals</h1>"
+        f"<div class='chunks'>{chunk(first)}<div class='ad-wide'>Advertisement</div>"
+        f"{chunk(second, second_extra)}</div></main><footer>Contact</footer></body></html>"
+    )
+
+
+SECOND_HALF = [
+    "Opposition groups abroad questioned whether any of the promised investment would ever "
+    "materialise, pointing to earlier pledges from Moscow that quietly lapsed within months.",
+    "Shipping data showed two tankers already heading west across the Atlantic, a sign that "
+    "at least the first fuel deliveries may arrive before the peak of the hurricane season.",
+    "Neither government published the full text of the deals, and diplomats in Washington "
+    "said they were studying reports of a possible military component with some concern.",
+]
+
+
+def test_article_split_into_repeated_containers_is_joined() -> None:
+    result = clean_page(_chunked_html(PARAGRAPHS, SECOND_HALF))
+    assert isinstance(result, ExtractedArticle)
+    assert result.paragraphs == PARAGRAPHS + SECOND_HALF
+
+
+def test_next_article_in_same_container_class_is_not_joined() -> None:
+    html = _chunked_html(PARAGRAPHS, SECOND_HALF, second_extra="<h1>Another story about Chile</h1>")
+    result = clean_page(html)
+    assert isinstance(result, ExtractedArticle)
+    assert result.paragraphs == PARAGRAPHS
+
+
+def test_inline_hover_card_is_dropped_but_the_name_stays() -> None:
+    card = (
+        "<span class='person'><a href='/people/jane-doe'>Jane Doe</a><span class='card'>"
+        "<span><img src='/jane.jpg' alt=''><a href='/people/jane-doe'>Jane Doe</a>"
+        "<a href='/news/1'>Senators call for new security coordinator</a></span></span></span>"
+    )
+    first = PARAGRAPHS[0].replace("officials from", f"officials including {card} from")
+    result = clean_page(article_html([first, *PARAGRAPHS[1:]]))
+    assert isinstance(result, ExtractedArticle)
+    assert result.paragraphs[0] == PARAGRAPHS[0].replace(
+        "officials from", "officials including Jane Doe from"
+    )
+    assert "Senators" not in result.body
+
+
+def test_characters_invalid_in_xml_are_dropped() -> None:
+    first = PARAGRAPHS[0].replace("Tuesday", "Tues\x0bday\ufffe")
+    result = clean_page("<!DOCTYPE html>\n" + article_html([first, *PARAGRAPHS[1:]]))
+    assert isinstance(result, ExtractedArticle)
+    assert result.paragraphs == PARAGRAPHS
