@@ -10,15 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import select, text
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, case, select, text, update
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from monitor.db.engine import Database
 from monitor.db.models import Article, Story, utcnow
-from monitor.db.repository import record_seen_url, source_id
+from monitor.db.repository import record_seen_urls, source_id
 from monitor.dedup import (
     StoryIndex,
     canonicalize_url,
@@ -33,6 +33,25 @@ from monitor.query import CompiledQuery, compile_query, make_snippet
 # How far apart a feed's date and the page's date may be before we record a disagreement.
 DATE_DISAGREEMENT = timedelta(hours=36)
 STORY_WINDOW = timedelta(days=30)
+_STORIES: Table = Story.__table__  # type: ignore[assignment]
+_ARTICLES: Table = Article.__table__  # type: ignore[assignment]
+
+T = TypeVar("T")
+
+
+def _insert(session: Session, table: Table, row: dict[str, Any]) -> int:
+    """INSERT one row (Core: no ORM flush); its new primary key."""
+    result = session.connection().execute(table.insert(), row)
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def _persistent(session: Session, instance: T) -> T:
+    """Attach an ORM object describing an already inserted row as persistent (no SQL)."""
+    make_transient_to_detached(instance)
+    session.add(instance)
+    return instance
 
 
 @dataclass(frozen=True)
@@ -131,10 +150,14 @@ def analyze_page(
             skip_reason=result.reason,
         )
     canonical: str | None
-    try:
-        canonical = canonicalize_url(_trustworthy_canonical(result.canonical_url, final_url))
-    except ValueError:
+    declared = _trustworthy_canonical(result.canonical_url, final_url)
+    if declared == final_url:  # the usual case: the page is its own canonical URL
         canonical = fallback_canonical
+    else:
+        try:
+            canonical = canonicalize_url(declared)
+        except ValueError:
+            canonical = fallback_canonical
     match = compiled_query(query_source).match(result.title, result.body)
     normalized = normalize_for_fingerprint(result.body)
     disagreement = bool(
@@ -174,12 +197,11 @@ class ArticleStore:
         self._source_ids: dict[str, int] = {}  # source rows are never deleted
 
     def _catch_up(self, session: Session) -> None:
-        query = select(Article.id, Article.story_id, Article.minhash).where(
-            Article.id > self._last_article_id
-        )
+        a = _ARTICLES.c
+        query = select(a.id, a.story_id, a.minhash).where(a.id > self._last_article_id)
         if self._last_article_id == 0:  # first load: only stories that can still grow
-            query = query.where(Article.first_seen_at >= utcnow() - STORY_WINDOW)
-        rows = session.execute(query).all()
+            query = query.where(a.first_seen_at >= utcnow() - STORY_WINDOW)
+        rows = session.connection().execute(query).all()
         for article_id, story_id, signature in rows:
             if signature is not None and story_id is not None:
                 self.index.add(article_id, signature)
@@ -196,55 +218,62 @@ class ArticleStore:
             src = self._source_ids[analysis.source_name] = source_id(
                 session, analysis.source_name, kind
             )
-        urls = {analysis.page_url, analysis.final_url}
+        urls = list(dict.fromkeys((analysis.page_url, analysis.final_url)))
         if analysis.article is None or not analysis.matched:
             outcome = "skipped" if analysis.skip_reason else "not_matching"
-            for url in urls:
-                record_seen_url(
-                    session,
-                    url,
-                    outcome=outcome,
-                    reason=analysis.skip_reason,
-                    canonical_url=analysis.canonical_url,
-                    source_id=src,
-                )
+            record_seen_urls(
+                session,
+                urls,
+                outcome=outcome,
+                reason=analysis.skip_reason,
+                canonical_url=analysis.canonical_url,
+                source_id=src,
+            )
             return StoreResult(outcome, detail={"reason": analysis.skip_reason})
         if session.get_bind().dialect.name == "postgresql":
             # Serialise story decisions across processes; SQLite's BEGIN IMMEDIATE already does.
             session.execute(text("SELECT pg_advisory_xact_lock(4242)"))
         result = self._store_matching(session, analysis, src)
-        for url in urls:
-            record_seen_url(
-                session,
-                url,
-                outcome=result.outcome,
-                canonical_url=analysis.canonical_url,
-                source_id=src,
-                article_id=result.article_id,
-            )
+        record_seen_urls(
+            session,
+            urls,
+            outcome=result.outcome,
+            canonical_url=analysis.canonical_url,
+            source_id=src,
+            article_id=result.article_id,
+        )
         return result
 
     def _store_matching(self, session: Session, analysis: PageAnalysis, src: int) -> StoreResult:
+        # Core statements on the hot path (no ORM flush); ORM objects only where callers
+        # need them: an edited article's update and the new-story hook.
         article = analysis.article
         assert article is not None and analysis.canonical_url is not None
-        existing = session.scalar(
-            select(Article).where(Article.canonical_url == analysis.canonical_url)
-        )
+        connection = session.connection()
+        a = _ARTICLES.c
+        existing = connection.execute(
+            select(a.id, a.story_id, a.content_fingerprint).where(
+                a.canonical_url == analysis.canonical_url
+            )
+        ).first()
         if existing is not None:
             if existing.content_fingerprint == analysis.fingerprint:
                 return StoreResult("duplicate", existing.id, existing.story_id)
-            existing.title = article.title
-            existing.text = article.text
-            existing.content_fingerprint = analysis.fingerprint
-            existing.minhash = analysis.minhash
-            existing.matched_terms = list(analysis.matched_terms)
-            existing.snippet = analysis.snippet
-            existing.score = analysis.score
-            existing.updated_at = utcnow()
-            existing.revision_count += 1
-            return StoreResult("updated", existing.id, existing.story_id)
-        same_text = session.scalars(
-            select(Article).where(Article.content_fingerprint == analysis.fingerprint)
+            edited = session.get_one(Article, existing.id)
+            edited.title = article.title
+            edited.text = article.text
+            edited.content_fingerprint = analysis.fingerprint
+            edited.minhash = analysis.minhash
+            edited.matched_terms = list(analysis.matched_terms)
+            edited.snippet = analysis.snippet
+            edited.score = analysis.score
+            edited.updated_at = utcnow()
+            edited.revision_count += 1
+            return StoreResult("updated", edited.id, edited.story_id)
+        same_text = connection.execute(
+            select(a.id, a.story_id, a.canonical_url)
+            .where(a.content_fingerprint == analysis.fingerprint)
+            .order_by(a.id)
         ).all()
         for other in same_text:
             if same_site(other.canonical_url, analysis.canonical_url):
@@ -259,44 +288,63 @@ class ArticleStore:
                 if story_id is not None:
                     break
         is_new_story = story_id is None
+        now = utcnow()
+        story_row: dict[str, Any] | None = None
         if story_id is None:
-            story = Story(title=article.title, created_at=utcnow(), score=analysis.score)
-            session.add(story)
-            session.flush()
-            story_id = story.id
+            story_row = {
+                "title": article.title,
+                "created_at": now,
+                "score": analysis.score,
+                "article_count": 1,
+            }
+            story_id = _insert(session, _STORIES, story_row)
         else:
-            story = session.get_one(Story, story_id)
-            story.article_count += 1
-            story.score = max(story.score, analysis.score)
-        row = Article(
-            canonical_url=analysis.canonical_url,
-            url=analysis.final_url[:2048],
-            source_id=src,
-            story_id=story_id,
-            content_fingerprint=analysis.fingerprint,
-            minhash=analysis.minhash,
-            title=article.title,
-            text=article.text,
-            author=article.author,
-            site_name=article.site_name,
-            language=article.language,
-            published_at=article.published_at,
-            feed_published_at=analysis.listed_published_at,
-            date_disagreement=analysis.date_disagreement,
-            matched_terms=list(analysis.matched_terms),
-            snippet=analysis.snippet,
-            score=analysis.score,
-        )
-        session.add(row)
-        session.flush()
+            connection.execute(
+                update(_STORIES)
+                .where(_STORIES.c.id == story_id)
+                .values(
+                    article_count=_STORIES.c.article_count + 1,
+                    score=case(
+                        (_STORIES.c.score < analysis.score, analysis.score),
+                        else_=_STORIES.c.score,
+                    ),
+                )
+            )
+        article_row: dict[str, Any] = {
+            "canonical_url": analysis.canonical_url,
+            "url": analysis.final_url[:2048],
+            "source_id": src,
+            "story_id": story_id,
+            "content_fingerprint": analysis.fingerprint,
+            "minhash": analysis.minhash,
+            "title": article.title,
+            "text": article.text,
+            "author": article.author,
+            "site_name": article.site_name,
+            "language": article.language,
+            "published_at": article.published_at,
+            "feed_published_at": analysis.listed_published_at,
+            "date_disagreement": analysis.date_disagreement,
+            "first_seen_at": now,
+            "updated_at": now,
+            "revision_count": 0,
+            "matched_terms": list(analysis.matched_terms),
+            "snippet": analysis.snippet,
+            "score": analysis.score,
+        }
+        article_id = _insert(session, _ARTICLES, article_row)
         if analysis.minhash is not None:
-            self.index.add(row.id, analysis.minhash)
-            self._story_of[row.id] = story_id
-        self._last_article_id = max(self._last_article_id, row.id)
+            self.index.add(article_id, analysis.minhash)
+            self._story_of[article_id] = story_id
+        self._last_article_id = max(self._last_article_id, article_id)
         alerts = 0
-        if is_new_story and self.on_new_story is not None:
+        if story_row is not None and self.on_new_story is not None:
+            # The hook gets ORM objects of the rows just inserted, attached to the session
+            # as persistent (no SQL is emitted; changes the hook makes are flushed as usual).
+            story = _persistent(session, Story(id=story_id, **story_row))
+            row = _persistent(session, Article(id=article_id, **article_row))
             alerts = self.on_new_story(session, story, row)
-        return StoreResult("new" if is_new_story else "syndicated", row.id, story_id, alerts)
+        return StoreResult("new" if is_new_story else "syndicated", article_id, story_id, alerts)
 
     # Set by the caller: writes the outbox rows for a new story inside the same transaction.
     on_new_story: Any = None

@@ -43,7 +43,7 @@ def _seen_url_upsert(session: Session) -> Any:
     dialect = session.get_bind().dialect.name
     statement = _SEEN_URL_UPSERTS.get(dialect)
     if statement is None:
-        insert = _insert(session, SeenUrl)
+        insert = _insert(session, SeenUrl.__table__)
         statement = insert.on_conflict_do_update(
             index_elements=["url"],
             set_={
@@ -69,20 +69,46 @@ def record_seen_url(
     article_id: int | None = None,
 ) -> None:
     """Remember that ``url`` was fetched and what came of it (insert or update)."""
+    record_seen_urls(
+        session,
+        [url],
+        outcome=outcome,
+        canonical_url=canonical_url,
+        reason=reason,
+        source_id=source_id,
+        article_id=article_id,
+    )
+
+
+def record_seen_urls(
+    session: Session,
+    urls: Iterable[str],
+    *,
+    outcome: str,
+    canonical_url: str | None = None,
+    reason: str | None = None,
+    source_id: int | None = None,
+    article_id: int | None = None,
+) -> None:
+    """:func:`record_seen_url` for several URLs with the same outcome, in one statement."""
     now = utcnow()
-    session.execute(
-        _seen_url_upsert(session),
+    canonical = canonical_url[:2048] if canonical_url else None
+    why = reason[:200] if reason else None
+    rows = [
         {
             "url": url[:2048],
-            "canonical_url": canonical_url[:2048] if canonical_url else None,
+            "canonical_url": canonical,
             "outcome": outcome,
-            "reason": reason[:200] if reason else None,
+            "reason": why,
             "source_id": source_id,
             "article_id": article_id,
             "first_seen_at": now,
             "last_fetched_at": now,
-        },
-    )
+        }
+        for url in urls
+    ]
+    if rows:
+        session.connection().execute(_seen_url_upsert(session), rows)
 
 
 def known_urls(session: Session, urls: Iterable[str]) -> set[str]:

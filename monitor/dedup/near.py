@@ -44,13 +44,22 @@ def shingles(text: str, size: int = SHINGLE_WORDS, *, normalized: str | None = N
     return {" ".join(words[i : i + size]).encode("utf-8") for i in range(len(words) - size + 1)}
 
 
+@lru_cache(maxsize=1)
+def _permutations() -> np.ndarray:
+    """datasketch's permutations for (NUM_PERM, SEED), made once: ``MinHash()`` otherwise
+    regenerates them from the seed for every text (a sizeable share of the signature's cost)."""
+    permutations: np.ndarray = MinHash(num_perm=NUM_PERM, seed=SEED).permutations
+    permutations.setflags(write=False)
+    return permutations
+
+
 def minhash_signature(text: str, *, normalized: str | None = None) -> bytes:
     """The serialised MinHash (num_perm=128) of the text's word 5-shingles.
 
     An empty text gets the empty-set signature, which only matches other empty texts. Pass
     ``normalized`` when the caller already has :func:`normalize_for_fingerprint` of the text.
     """
-    minhash = MinHash(num_perm=NUM_PERM, seed=SEED)
+    minhash = MinHash(num_perm=NUM_PERM, seed=SEED, permutations=_permutations())
     minhash.update_batch(sorted(shingles(text, normalized=normalized)))
     return _FORMAT + minhash.hashvalues.astype(_DTYPE).tobytes()
 
