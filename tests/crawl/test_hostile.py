@@ -47,8 +47,14 @@ def test_hostile_cases(hostile_crawl: dict[str, Any]) -> None:
     # Bounded time and memory (children's peak RSS includes the crawl and its workers).
     assert result["seconds"] < 60
     assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1_500_000  # KiB
-    # The good source is unaffected.
-    assert summaries["good"]["status"] == "ok" and summaries["good"]["counts"]["new"] == 2
+    # The good source is unaffected: both its articles are stored. The hostile host serves
+    # copies of the same demo articles, so whichever source stores one first makes it "new"
+    # and the other copy "syndicated" (one story); the order depends on timing.
+    good = summaries["good"]["counts"]
+    assert summaries["good"]["status"] == "ok"
+    assert good.get("new", 0) + good.get("syndicated", 0) == 2, good
+    havana = result["web"].host("havana-daily")
+    assert len({a.url for a in env.articles() if a.url.startswith(havana.base)}) == 2
 
     stored_urls = {a.url for a in env.articles()}
     hostile_urls = {u for u in stored_urls if u.startswith(host.base)}
