@@ -36,10 +36,10 @@ def test_rss_and_atom_entries_with_dates() -> None:
     assert parsed.entries[0].published_at == datetime(2025, 3, 3, 10, tzinfo=UTC)
     atom = (
         b'<feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><title>B</title>'
-        b'<link rel="alternate" href="https://x.org/b"/><updated>2025-03-04T00:00:00Z</updated>'
+        b'<link rel="alternate" href="https://x.example/b"/><updated>2025-03-04T00:00:00Z</updated>'
         b"</entry></feed>"
     )
-    assert parse_feed(atom, f"{BASE}/atom").entries[0].url == "https://x.org/b"
+    assert parse_feed(atom, f"{BASE}/atom").entries[0].url == "https://x.example/b"
 
 
 def test_feed_attacks_and_garbage_are_errors() -> None:
@@ -53,7 +53,7 @@ def test_feed_attacks_and_garbage_are_errors() -> None:
 def test_cp1252_labelled_utf8_still_parses() -> None:
     body = (
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>x</title>'
-        "<item><title>Díaz-Canel – “visita”</title><link>http://a.org/1</link></item>"
+        "<item><title>Díaz-Canel – “visita”</title><link>http://a.example/1</link></item>"
         "</channel></rss>"
     ).encode("cp1252")
     parsed = parse_feed(body, BASE, "application/rss+xml; charset=utf-8")
@@ -63,7 +63,7 @@ def test_cp1252_labelled_utf8_still_parses() -> None:
 def test_news_sitemap_index_and_gzip_bomb() -> None:
     news = (
         b'<?xml version="1.0"?><urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-        b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>http://a.org/1</loc>'
+        b'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9"><url><loc>http://a.example/1</loc>'
         b"<news:news><news:publication_date>2025-03-01T08:00:00+01:00</news:publication_date>"
         b"<news:title>Title one</news:title></news:news></url></urlset>"
     )
@@ -72,10 +72,10 @@ def test_news_sitemap_index_and_gzip_bomb() -> None:
     assert parsed.entries[0].published_at == datetime(2025, 3, 1, 7, tzinfo=UTC)
     index = (
         b'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><sitemap>'
-        b"<loc>http://a.org/s1.xml</loc><lastmod>2025-01-01</lastmod></sitemap></sitemapindex>"
+        b"<loc>http://a.example/s1.xml</loc><lastmod>2025-01-01</lastmod></sitemap></sitemapindex>"
     )
     parsed = parse_sitemap(index, BASE)
-    assert parsed.kind == "sitemapindex" and parsed.children[0].url == "http://a.org/s1.xml"
+    assert parsed.kind == "sitemapindex" and parsed.children[0].url == "http://a.example/s1.xml"
     bomb = gzip.compress(b"<urlset>" + b" " * 5_000_000 + b"</urlset>")
     assert "too large" in (parse_sitemap(bomb, BASE, 100_000).error or "")
     assert parse_sitemap(XXE_SITEMAP, BASE).error == "XML entity declarations refused"
@@ -96,7 +96,7 @@ def test_listing_links_feeds_and_gdelt() -> None:
     assert parsed.pages == [f"{BASE}/news/?page=2"]
     assert discover_feeds(html.encode(), BASE) == [f"{BASE}/feed/"]
     assert not is_article_url(f"{BASE}/tag/cuba/", BASE)
-    gdelt = b'{"articles":[{"url":"http://a.org/x","title":"T","seendate":"20250301T101500Z"}]}'
+    gdelt = b'{"articles":[{"url":"http://a.example/x","title":"T","seendate":"20250301T101500Z"}]}'
     entry = parse_gdelt(gdelt).entries[0]
     assert entry.published_at == datetime(2025, 3, 1, 10, 15, tzinfo=UTC)
     assert parse_gdelt(b"not json").error
