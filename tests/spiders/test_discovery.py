@@ -86,7 +86,7 @@ def test_listing_links_feeds_and_gdelt() -> None:
     html = """<html><head><link rel="alternate" type="application/rss+xml" href="/feed/"></head>
     <body><a href="/category/world/">World</a><a href="/login/">Log in</a>
     <a href="/2025/03/01/russia-and-cuba-sign-deal/">Deal</a><a href="/news/12345678.html">Id</a>
-    <a href="https://other.org/2025/03/01/some-story-here/">Elsewhere</a>
+    <a href="https://other.example/2025/03/01/some-story-here/">Elsewhere</a>
     <a href="/news/?page=2" rel="next">Next</a><a href="/img/photo.jpg">photo</a></body></html>"""
     parsed = parse_listing(html.encode(), f"{BASE}/news/")
     assert {e.url for e in parsed.entries} == {
