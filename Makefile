@@ -1,18 +1,34 @@
-# Two commands from a fresh clone: `make demo` and `make test`. Both set up .venv first.
+# Two commands from a fresh clone: `make demo` and `make test`. Both set up .venv first,
+# from the lock file (exact versions with hashes), so every clone tests the same code.
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+LOCK := requirements/dev.lock
+RUNTIME_LOCK := requirements/runtime.lock
+# The lock files are resolved for the Python and platform CI and production run on.
+COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
+	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu
 
-.PHONY: setup demo test lint run bench clean
+.PHONY: setup lock demo test lint run bench clean
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+# Re-installs whenever the lock or the package metadata changes.
+$(STAMP): $(LOCK) pyproject.toml setup.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	$(PY) -m pip check  # fails when pyproject.toml declares what the lock lacks: run `make lock`
 	touch $(STAMP)
 
 setup: $(STAMP)
+
+# Refresh both lock files from pyproject.toml, keeping the pinned versions that still fit
+# (`make lock UPGRADE=--upgrade` moves everything to the newest versions), then re-install.
+UPGRADE ?=
+lock: setup
+	$(COMPILE) --extra dev $(UPGRADE) -o $(LOCK)
+	$(COMPILE) $(UPGRADE) -o $(RUNTIME_LOCK)
+	$(MAKE) setup
 
 demo: setup
 	$(PY) -m monitor.demo

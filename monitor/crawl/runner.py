@@ -130,7 +130,7 @@ def _crawl(
     from monitor.crawl.extensions import CrawlRunRecorder
     from monitor.crawl.settings import build_settings, project_defaults
     from monitor.pipelines.store import shutdown_pool, warm_pool
-    from spiders.source import SourceSpider
+    from monitor.spiders.source import SourceSpider
 
     ref = register_config(config)
     db = shared_database(config)

@@ -13,8 +13,8 @@ from monitor.config import MonitorConfig, SourceConfig
 from monitor.crawl.context import CONFIG_PATH_SETTING, CONFIG_REF_SETTING, SOURCE_SETTING
 
 BOT_NAME = "news-monitor"
-SPIDER_MODULES = ["spiders"]
-NEWSPIDER_MODULE = "spiders"
+SPIDER_MODULES = ["monitor.spiders"]
+NEWSPIDER_MODULE = "monitor.spiders"
 TELNETCONSOLE_ENABLED = False
 REMOTE_CONTROL_ENABLED = False  # Scrapy 2.19 opens an HTTP control port by default
 ROBOTSTXT_OBEY = True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 from alembic import command
@@ -12,7 +13,9 @@ from alembic.script import ScriptDirectory
 from monitor.db.engine import Database, redact_url
 from monitor.errors import DatabaseError, SchemaOutdatedError
 
-MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
+# ``migrations/`` in a checkout, ``monitor/_migrations/`` in a wheel: setup.py maps the one
+# import name onto both (an editable install maps it onto the checkout's folder).
+MIGRATIONS_DIR = Path(str(files("monitor._migrations")))
 # Tables that belong to libraries (APScheduler's job store), not to our models.
 FOREIGN_TABLES = frozenset({"apscheduler_jobs"})
 

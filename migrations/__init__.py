@@ -1,0 +1,1 @@
+"""Alembic's migration scripts; installed as ``monitor._migrations`` (see setup.py)."""
