@@ -1,4 +1,6 @@
-"""Shared fixtures: databases on both backends (SQLite files, PostgreSQL databases of their own)."""
+"""Shared fixtures: databases on both backends (SQLite files, PostgreSQL databases of their own),
+and the network guard every test runs under (tests/netguard.py).
+"""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import pytest
 
 from monitor.db.engine import Database
 from monitor.db.migrate import upgrade
+from tests import netguard
 
 # The demo news web and crawl helpers (tests/sites/fixtures.py): news_web, crawl_env.
 pytest_plugins = ["tests.sites.fixtures"]
@@ -18,6 +21,37 @@ pytest_plugins = ["tests.sites.fixtures"]
 POSTGRES_ADMIN_URL = os.environ.get(
     "MONITOR_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
+# Under CI a PostgreSQL server is part of the test bed: its tests fail instead of skipping.
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def network_guard(tmp_path_factory: pytest.TempPathFactory) -> Iterator[netguard.ViolationLog]:
+    """Refuse connections outside loopback, here and in Python child processes."""
+    folder = tmp_path_factory.mktemp("netguard")
+    log = netguard.ViolationLog(folder / "violations.log")
+    children = netguard.prepare_children(folder / "site")
+    saved = {name: os.environ.get(name) for name in ("PYTHONPATH", netguard.LOG_ENV)}
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(children), saved["PYTHONPATH"]]))
+    os.environ[netguard.LOG_ENV] = str(log.path)
+    netguard.install(log.path)
+    try:
+        yield log
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def _no_outside_connections(network_guard: netguard.ViolationLog) -> Iterator[None]:
+    """Fail a test that tried to leave loopback, even if the code under test caught the error."""
+    network_guard.take()
+    yield
+    if violations := network_guard.take():
+        pytest.fail("\n".join(violations), pytrace=False)
 
 
 def _postgres_admin():  # type: ignore[no-untyped-def]
@@ -45,6 +79,8 @@ def postgres_reason() -> str | None:
 def postgres_url(postgres_reason: str | None) -> Iterator[str]:
     """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
     if postgres_reason:
+        if IN_CI:
+            pytest.fail(f"CI=true and {postgres_reason}", pytrace=False)
         pytest.skip(postgres_reason)
     name = f"monitor_test_{uuid.uuid4().hex[:12]}"
     with _postgres_admin() as admin:
