@@ -88,8 +88,8 @@ def install(log: Path | None) -> None:
             _refuse(log, "create_connection", address)
         return create_connection(address, *args, **kwargs)  # type: ignore[no-any-return]
 
-    socket.socket.connect = guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign]
+    socket.socket.connect = guarded_connect  # type: ignore[method-assign,assignment]
+    socket.socket.connect_ex = guarded_connect_ex  # type: ignore[method-assign,assignment]
     socket.socket.sendto = guarded_sendto  # type: ignore[assignment]
     socket.create_connection = guarded_create_connection
     socket._netguard_installed = True  # type: ignore[attr-defined]

@@ -72,7 +72,7 @@ def venv(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     purelib = _run([python, "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"], root)
     ours = sysconfig.get_path("purelib")
     Path(purelib.strip(), "locked-dependencies.pth").write_text(ours + "\n", encoding="utf-8")
-    install = [sys.executable, "-m", "pip", "--python", python, "install", "--quiet"]
+    install: list[str | Path] = [sys.executable, "-m", "pip", "--python", python, "install", "-q"]
     _run([*install, "--no-deps", wheel], cwd=root)
     return root
 
