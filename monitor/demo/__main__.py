@@ -4,11 +4,13 @@ Starts the demo news web on 127.0.0.2–127.0.0.5 and a local SMTP server on 127
 config for them into ``demo-output/``, then runs ``monitor init``, ``monitor crawl``, lists the
 stories, sends the digest (also written to ``demo-output/digest.eml`` and ``.html``), publishes
 a breaking story, crawls again (incremental: 304s, nothing re-downloaded) and sends the next
-digest, which holds only the new story.
+digest, which holds only the new story. ``--output DIR`` writes elsewhere than ``demo-output/``;
+every message the SMTP server receives is also kept as ``DIR/inbox/NNN.eml``.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import shutil
@@ -22,7 +24,7 @@ from typing import Any
 
 from monitor.demo.site import NewsWeb
 
-OUTPUT = Path("demo-output")
+DEFAULT_OUTPUT = Path("demo-output")
 SMTP_ADDRESS = "127.0.0.6"
 
 
@@ -96,7 +98,8 @@ def _heading(text: str) -> None:
 class _Inbox:
     """A real SMTP server (aiosmtpd) on loopback that keeps what it receives."""
 
-    def __init__(self) -> None:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
         self.messages: list[tuple[list[str], Message]] = []
         self.controller: Any = None
 
@@ -109,6 +112,10 @@ class _Inbox:
 
         class Handler:
             async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+                inbox.folder.mkdir(parents=True, exist_ok=True)
+                (inbox.folder / f"{len(inbox.messages):03d}.eml").write_bytes(
+                    envelope.original_content
+                )
                 inbox.messages.append(
                     (list(envelope.rcpt_tos), message_from_bytes(envelope.original_content))
                 )
@@ -133,20 +140,23 @@ class _Inbox:
             print(f"inbox: to {', '.join(recipients)}: {message['Subject']}")
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     """Run the demo end to end; exit non-zero if a step fails."""
-    if OUTPUT.exists():
-        shutil.rmtree(OUTPUT)
-    OUTPUT.mkdir(parents=True)
+    parser = argparse.ArgumentParser(prog="python -m monitor.demo", description=__doc__)
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="removed first")
+    output: Path = parser.parse_args(argv).output
+    if output.exists():
+        shutil.rmtree(output)
+    output.mkdir(parents=True)
     web = NewsWeb(slow_seconds=4.0, oversized_bytes=600_000).start()
-    inbox = _Inbox()
+    inbox = _Inbox(output / "inbox")
     smtp_port = inbox.start()
     try:
         _heading("demo news web")
         for host in web.hosts.values():
             print(f"{host.name:16} {host.base}")
         print(f"{'smtp':16} {SMTP_ADDRESS}:{smtp_port}" if smtp_port else "smtp: aiosmtpd missing")
-        config = write_config(web, smtp_port, OUTPUT)
+        config = write_config(web, smtp_port, output)
         print(f"config: {config}")
 
         _heading("1. create the database")
@@ -159,7 +169,7 @@ def main() -> int:
         _cli(config, "articles", "--limit", "20")
         _cli(config, "query", "test", 'title:(putin OR путин*) OR "díaz-canel"', "--limit", "5")
         _heading("4. the digest: one email per analyst, sent to the local SMTP server")
-        eml = OUTPUT / "digest.eml"
+        eml = output / "digest.eml"
         seen = len(inbox.messages)
         if smtp_port:
             _cli(config, "digest", "--out", str(eml))
@@ -174,19 +184,19 @@ def main() -> int:
         _cli(config, "crawl")
         _heading("6. the next digest holds only the new story; a third sends nothing")
         seen = len(inbox.messages)
-        _cli(config, "digest", "--out", str(OUTPUT / "next" / "digest.eml"))
+        _cli(config, "digest", "--out", str(output / "next" / "digest.eml"))
         inbox.report(seen)
         seen = len(inbox.messages)
         _cli(config, "digest")
         inbox.report(seen)
         _heading("7. health, schedule and outbox")
         _cli(config, "status")
-        _cli(config, "export", str(OUTPUT / "export"))
+        _cli(config, "export", str(output / "export"))
     finally:
         inbox.stop()
         web.stop()
     _heading("files")
-    for path in (eml, eml.with_suffix(".html"), OUTPUT / "export", OUTPUT / "monitor.db"):
+    for path in (eml, eml.with_suffix(".html"), output / "export", output / "monitor.db"):
         state = "" if path.exists() else "  (missing)"
         print(f"{path.resolve()}{state}")
     return 0 if eml.exists() and eml.with_suffix(".html").exists() else 1
