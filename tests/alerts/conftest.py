@@ -64,7 +64,9 @@ class Behaviour:
 
     mode: str = "ok"  # ok | tempfail | drop | slow | reject
     times: int = 0
-    delay: float = 0.0
+    # "slow": the answer is held until the test sets this (after the client gave up), so the
+    # outcome does not depend on how two timers race on a busy machine.
+    release: threading.Event = field(default_factory=threading.Event)
 
 
 @dataclass
@@ -92,7 +94,10 @@ class SMTPServer:
             Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.content))
         )
         if misbehave and behaviour.mode == "slow":
-            await asyncio.sleep(behaviour.delay)
+            for _ in range(3000):  # at most 30 s, so a test that forgets cannot hang the server
+                if behaviour.release.is_set():
+                    break
+                await asyncio.sleep(0.01)
         return "250 2.0.0 OK queued"
 
     def wait_for(self, count: int, timeout: float = 10.0) -> None:
@@ -139,6 +144,12 @@ class HangingServer:
             except OSError:
                 return
             self.connections.append(connection)
+
+    def wait_for_connections(self, count: int, timeout: float = 10.0) -> None:
+        """Until ``count`` connections were accepted (the accept loop runs in a thread)."""
+        deadline = time.monotonic() + timeout
+        while len(self.connections) < count and time.monotonic() < deadline:
+            time.sleep(0.02)
 
     def close(self) -> None:
         self._stop.set()
