@@ -18,6 +18,7 @@ from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponen
 from monitor.errors import DatabaseError
 
 T = TypeVar("T")
+BEGIN_OPTION = "monitor_begin"  # execution option: "IMMEDIATE" for write units on SQLite
 _FIRST_RETRY_WAIT = 0.05  # seconds before the second attempt of a write; doubles each time
 
 
@@ -37,7 +38,12 @@ def redact_url(url: str) -> str:
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 30_000, echo: bool = False) -> Engine:
-    """Create an engine; for SQLite: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE."""
+    """Create an engine; for SQLite: WAL, busy timeout, foreign keys, explicit BEGIN.
+
+    Transactions begin DEFERRED (a reader takes no lock, so WAL lets writers proceed) unless
+    the connection carries the ``monitor_begin="IMMEDIATE"`` execution option, which
+    :meth:`Database.write` sets: a unit that decides what to write takes the write lock first.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -65,7 +71,7 @@ def _sqlite_engine(url: str, database: str | None, busy_timeout_ms: int, echo: b
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        # pysqlite delays BEGIN; take control of transactions and emit BEGIN IMMEDIATE below.
+        # pysqlite delays BEGIN; take control of transactions and emit BEGIN below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -77,7 +83,8 @@ def _sqlite_engine(url: str, database: str | None, busy_timeout_ms: int, echo: b
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {'IMMEDIATE' if mode == 'IMMEDIATE' else 'DEFERRED'}")
 
     return engine
 
@@ -89,15 +96,23 @@ class Database:
         self.url = url
         self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            self.engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"}), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
+    def session(self, *, immediate: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error.
+
+        On SQLite the transaction is DEFERRED (readers never block writers under WAL);
+        ``immediate=True`` takes the write lock at BEGIN, for a read-then-write decision.
+        """
+        factory = self._write_sessions if immediate else self._sessions
+        with factory() as session, session.begin():
             yield session
 
     def write(self, work: Callable[[Session], T], *, attempts: int = 8) -> T:
@@ -105,7 +120,7 @@ class Database:
         # The first attempt runs without tenacity's machinery (it costs as much as a small
         # transaction); only a lock error enters the retry loop, with the same waits.
         try:
-            with self.session() as session:
+            with self.session(immediate=True) as session:
                 return work(session)
         except Exception as exc:
             if attempts <= 1 or not _is_lock_error(exc):
@@ -120,7 +135,7 @@ class Database:
             reraise=True,
         )
         def _attempt() -> T:
-            with self.session() as session:
+            with self.session(immediate=True) as session:
                 return work(session)
 
         return _attempt()
