@@ -31,8 +31,10 @@ query_app = typer.Typer(help="Try queries against the stored articles.", no_args
 app.add_typer(sources_app, name="sources")
 app.add_typer(query_app, name="query")
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Markup off everywhere: titles, URLs and errors carry web text, and "[/]" in a title must
+# print as itself (Rich styling goes through style=, never through markup in strings).
+console = Console(highlight=False, soft_wrap=True, markup=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 class State:
@@ -149,6 +151,7 @@ def articles(
     from sqlalchemy import select
 
     from monitor.db.models import Article
+    from monitor.extract.control import strip_control
 
     db = _state(ctx).database()
     since_at = parse_since(since)
@@ -169,10 +172,10 @@ def articles(
                 str(row.id),
                 str(row.story_id or ""),
                 row.first_seen_at.strftime("%Y-%m-%d %H:%M"),
-                row.site_name or _host(row.canonical_url),
-                row.language or "",
-                row.title[:80],
-                ", ".join(map(str, row.matched_terms))[:40],
+                strip_control(row.site_name or _host(row.canonical_url)),
+                strip_control(row.language or ""),
+                strip_control(row.title)[:80],
+                strip_control(", ".join(map(str, row.matched_terms)))[:40],
             )
         console.print(table)
 
@@ -289,6 +292,7 @@ def query_test(
     limit: Annotated[int, typer.Option(min=1)] = 20,
 ) -> None:
     """Run QUERY against the stored articles and show what it matches."""
+    from monitor.extract.control import strip_control
     from monitor.query import QuerySyntaxError
     from monitor.search import search_articles
 
@@ -307,9 +311,9 @@ def query_test(
             str(hit.article_id),
             str(hit.story_id or ""),
             f"{hit.score:.2f}",
-            hit.title[:70],
-            ", ".join(hit.terms),
-            hit.snippet[:160],
+            strip_control(hit.title)[:70],
+            strip_control(", ".join(hit.terms)),
+            strip_control(hit.snippet)[:160],
         )
     console.print(table)
 

@@ -28,6 +28,7 @@ def run_cli(
     """``monitor ARGS`` in a subprocess, with no MONITOR_ variables from the outside."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
     environment["PYTHONPATH"] = str(ROOT)
+    environment["COLUMNS"] = "400"  # wide tables: cells are not wrapped across lines
     environment.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "monitor", *args],
