@@ -99,6 +99,7 @@ def build_settings(
             "CLOSESPIDER_PAGECOUNT": max_pages * 2 + 100,
             "DNSCACHE_ENABLED": True,
             "DNS_TIMEOUT": min(30.0, crawl.download_timeout),
+            "DNS_RESOLVER": "monitor.crawl.resolver.GuardedResolver",
             "LOG_LEVEL": log_level or config.logging.level,
             "LOGSTATS_INTERVAL": 60.0,
             "STATS_DUMP": False,

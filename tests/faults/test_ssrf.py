@@ -41,7 +41,7 @@ def test_redirect_from_public_to_private_is_refused(scripted_server: Make) -> No
     private.routes["/secret"] = (200, {}, b"metadata secrets")
     public = scripted_server("127.0.0.2")
     public.routes["/r"] = (302, {"Location": private.url("/secret")}, b"")
-    with pytest.raises(UnsafeURLError, match="127.0.0.1"):
+    with pytest.raises(UnsafeURLError, match=r"127\.0\.0\.1"):
         guarded_fetch(public.url("/r"), policy=PUBLIC, user_agent="t", timeout=5, max_bytes=10_000)
     assert public.hits == ["/r"] and private.hits == []
 
