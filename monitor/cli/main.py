@@ -50,14 +50,17 @@ class State:
             self._config = load_config(self.config_path)
         return self._config
 
-    def database(self, *, require_schema: bool = True) -> Database:
-        """The configured database, checked to be reachable and at the head migration."""
+    def database(self, *, require_schema: bool = True, writable: bool = False) -> Database:
+        """The configured database, checked to be reachable and at the head migration (and,
+        for commands that write, to take a write: fail fast, one line, exit 1)."""
         from monitor.db.migrate import require_current_schema
 
         db = Database(
             self.config.database.url, busy_timeout_ms=self.config.database.busy_timeout_ms
         )
         db.ping()
+        if writable:
+            db.check_writable()
         if require_schema:
             require_current_schema(db)
         return db
@@ -91,7 +94,7 @@ def init(ctx: typer.Context) -> None:
     from monitor.db.migrate import current_revision, head_revision, upgrade
 
     state = _state(ctx)
-    db = state.database(require_schema=False)
+    db = state.database(require_schema=False, writable=True)
     before = current_revision(db)
     try:
         upgrade(db)
@@ -125,7 +128,7 @@ def crawl(
     config = state.config
     for name in source or []:
         config.source(name)
-    state.database()
+    state.database(writable=True)
     code = crawl_command(config, source or None, trigger=trigger, console=console, verbose=verbose)
     raise typer.Exit(code)
 
@@ -136,7 +139,7 @@ def run(ctx: typer.Context) -> None:
     from monitor.daemon.scheduler import run_daemon
 
     state = _state(ctx)
-    state.database()
+    state.database(writable=True)
     raise typer.Exit(run_daemon(state.config.path or state.config_path))
 
 
@@ -252,7 +255,7 @@ def digest(
     from monitor.cli.digest import digest_command
 
     state = _state(ctx)
-    db = state.database()
+    db = state.database(writable=not dry_run)
     raise typer.Exit(
         digest_command(
             db, state.config, dry_run=dry_run, out=out, frequency=frequency, console=console
