@@ -183,6 +183,12 @@ class EmailConfig(_Strict):
     security: Literal["none", "starttls", "tls"] = "none"
     username: str | None = None
     timeout_seconds: float = Field(30.0, gt=0)
+    # A digest that cannot be delivered is given up this long after it was created
+    # (elapsed time, not a number of runs: a short outage must not lose a daily digest).
+    give_up_after_hours: float = Field(24.0, gt=0)
+    # security = "none" with a username would send the password in clear: refused unless this
+    # is set (a relay on the same machine).
+    allow_plaintext_login: bool = False
     sender: str = "monitor@example.org"
     recipients: list[RecipientConfig] = []
     suppressed: list[str] = []

@@ -78,8 +78,6 @@ PERIODS = {
     "weekly": timedelta(weeks=1),
 }
 FREQUENCIES = ("instant", *PERIODS)
-# A chat channel that keeps failing (apprise says only "failed") is given up after this many runs.
-MAX_CHANNEL_ATTEMPTS = 12
 
 
 @dataclass(frozen=True)
@@ -522,8 +520,10 @@ def _deliver(run: _Run, target: Target, digest_id: int) -> bool:
         error = str(exc)
         if target.is_email and isinstance(exc, ServerUnavailableError):
             run.email_down = error
-        if not target.is_email and batch.attempts + 1 >= MAX_CHANNEL_ATTEMPTS:
-            _fail(run, outcome, f"{error} (gave up after {batch.attempts + 1} runs)")
+        give_up = timedelta(hours=run.config.email.give_up_after_hours)
+        if not target.is_email and run.now - batch.created_at >= give_up:
+            hours = run.config.email.give_up_after_hours
+            _fail(run, outcome, f"{error} (gave up after {hours:g} h, {batch.attempts + 1} runs)")
             return True
         _note_error(run.db, digest_id, error)
         outcome.status, outcome.error = "deferred", error

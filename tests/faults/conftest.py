@@ -62,3 +62,7 @@ def scripted_server() -> Iterator[Callable[[str], ScriptedServer]]:
     for httpd in running:
         httpd.shutdown()
         httpd.server_close()
+
+
+# The alert suite's real servers (aiosmtpd SMTP, a JSON webhook) and its migrated database.
+from tests.alerts.conftest import alerts_db, smtp_server, webhook  # noqa: E402, F401
