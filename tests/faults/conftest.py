@@ -65,4 +65,9 @@ def scripted_server() -> Iterator[Callable[[str], ScriptedServer]]:
 
 
 # The alert suite's real servers (aiosmtpd SMTP, a JSON webhook) and its migrated database.
-from tests.alerts.conftest import alerts_db, smtp_server, webhook  # noqa: E402, F401
+from tests.alerts.conftest import (  # noqa: E402, F401
+    alerts_db,
+    hanging_server,
+    smtp_server,
+    webhook,
+)

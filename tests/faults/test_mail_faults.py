@@ -8,12 +8,20 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from monitor.alerts.circuit import CircuitBreaker
 from monitor.alerts.outbox import channel_key
 from monitor.alerts.sender import send_digests
 from monitor.alerts.smtp import check_smtp
 from monitor.db.engine import Database
 from monitor.db.models import AlertDelivery, Digest, utcnow
-from tests.alerts.conftest import FAST_RETRY, SMTPServer, Webhook, make_config, story_with_alerts
+from tests.alerts.conftest import (
+    FAST_RETRY,
+    HangingServer,
+    SMTPServer,
+    Webhook,
+    make_config,
+    story_with_alerts,
+)
 
 
 def _webhook_statuses(db: Database, webhook: Webhook) -> set[str]:
@@ -70,3 +78,55 @@ def test_plain_text_login_is_refused(smtp_server: SMTPServer) -> None:
     line = check_smtp(email)
     assert line is not None and "\n" not in line
     assert "refusing to send the SMTP password in plain text" in line
+
+
+class FakeClock:
+    """A monotonic clock the test moves by hand (no sleeping)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_dead_mail_server_is_circuit_broken_across_runs(
+    alerts_db: Database, hanging_server: HangingServer
+) -> None:
+    config = make_config(
+        hanging_server.port, ["a@example.org", "b@example.org"], timeout_seconds=0.2
+    )
+    story_with_alerts(alerts_db, config)
+    clock = FakeClock()
+    circuit = CircuitBreaker(base_seconds=60, clock=clock)
+    first = send_digests(alerts_db, config, retry=FAST_RETRY, circuit=circuit)
+    tried = len(hanging_server.connections)
+    assert tried >= 1 and [o.status for o in first.outcomes] == ["deferred", "deferred"]
+    assert circuit.failures == 1
+
+    clock.now += 30  # the next instant runs, within the backoff: no connection at all
+    for _ in range(3):
+        again = send_digests(alerts_db, config, retry=FAST_RETRY, circuit=circuit)
+        assert [o.status for o in again.outcomes] == ["deferred", "deferred"]
+        assert "not retried" in (again.outcomes[0].error or "")
+    assert len(hanging_server.connections) == tried
+
+    clock.now += 31  # the backoff is over: one more try, then twice as long a backoff
+    send_digests(alerts_db, config, retry=FAST_RETRY, circuit=circuit)
+    assert len(hanging_server.connections) > tried
+    assert circuit.failures == 2 and circuit.open_until == clock.now + 120
+    with alerts_db.session() as session:
+        assert set(session.scalars(select(AlertDelivery.status))) == {"pending"}
+
+
+def test_run_deadline_cuts_every_timeout(
+    alerts_db: Database, hanging_server: HangingServer
+) -> None:
+    # a 30 s SMTP timeout, three attempts per message: without the deadline this run would
+    # wait minutes; with a 0.2 s deadline each connect waits at most the time left
+    config = make_config(hanging_server.port, ["a@example.org"], timeout_seconds=30)
+    story_with_alerts(alerts_db, config)
+    report = send_digests(alerts_db, config, retry=FAST_RETRY, deadline_seconds=0.2)
+    [outcome] = report.outcomes
+    assert outcome.status == "deferred"
+    assert "timed out after 0.2s" in (outcome.error or "") or "deadline" in (outcome.error or "")
