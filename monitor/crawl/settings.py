@@ -24,6 +24,8 @@ LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
     "monitor.crawl.middlewares.SafeUrlMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "monitor.crawl.robots.RFC9309RobotsTxtMiddleware": 100,
     "monitor.crawl.middlewares.RetryAfterMiddleware": 560,
     "monitor.crawl.middlewares.RedirectGuardMiddleware": 610,
 }
