@@ -17,6 +17,8 @@ from monitor.crawl.discovery import (
     parse_listing,
     parse_sitemap,
 )
+from monitor.db.engine import Database
+from monitor.db.migrate import upgrade
 from monitor.errors import ConfigError
 from monitor.extract import ExtractedArticle, Skipped, clean_page
 from monitor.query import QuerySyntaxError, parse_query
@@ -198,8 +200,10 @@ def test_deep_queries_are_syntax_errors(query: str, tmp_path: Path) -> None:
 
 
 def test_cli_deep_query_is_one_line(tmp_path: Path) -> None:
-    (tmp_path / "monitor.toml").write_text('[database]\nurl = "sqlite:///data/monitor.db"\n')
-    assert run_cli("init", cwd=tmp_path).returncode == 0
+    (tmp_path / "monitor.toml").write_text('[database]\nurl = "sqlite:///monitor.db"\n')
+    db = Database(f"sqlite:///{tmp_path / 'monitor.db'}")
+    upgrade(db)
+    db.dispose()
     result = run_cli("query", "test", "NOT " * 3000 + "cuba", cwd=tmp_path)
     assert result.returncode == 2
     assert "RecursionError" not in result.stderr and "Traceback" not in result.stderr

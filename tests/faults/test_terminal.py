@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.db.engine import Database
+from monitor.db.migrate import upgrade
 from monitor.extract import ExtractedArticle, clean_page
 from monitor.extract.control import strip_control
 from tests.faults.helpers import add_article, run_cli
@@ -34,8 +35,9 @@ def project(tmp_path: Path) -> Path:
         '[[sources]]\nname = "local"\nfeeds = ["http://127.0.0.2:8999/feed.xml"]\n'
         "allow_private = true\n"
     )
-    assert run_cli("init", cwd=tmp_path).returncode == 0
+    (tmp_path / "data").mkdir()
     db = Database(f"sqlite:///{tmp_path / 'data' / 'monitor.db'}")
+    upgrade(db)
     add_article(db, 1, title=HOSTILE_TITLE)
     db.dispose()
     return tmp_path
