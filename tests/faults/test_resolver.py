@@ -25,12 +25,16 @@ def done(value, name):
 def failed(failure, name):
     results.append(f"{name} refused: {failure.value}")
 
+def lookup(_previous):
+    d = resolver.getHostByName("localhost")
+    d.addCallbacks(done, failed, callbackArgs=("localhost",), errbackArgs=("localhost",))
+    return d
+
 def run():
-    for name in ("localhost", "localhost"):  # the second answer comes from the cache
-        d = resolver.getHostByName(name)
-        d.addCallbacks(done, failed, callbackArgs=(name,), errbackArgs=(name,))
-    reactor.callLater(3, reactor.stop)
-    d.addBoth(lambda _: reactor.callLater(0, reactor.stop))
+    # the second lookup starts after the first ended, so its answer comes from the cache
+    d = lookup(None)
+    d.addCallback(lookup)
+    d.addBoth(lambda _: reactor.stop())
 
 reactor.callWhenRunning(run)
 reactor.run()
