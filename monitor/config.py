@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    IPvAnyNetwork,
     SecretStr,
     ValidationError,
     field_validator,
@@ -25,6 +26,9 @@ from pydantic import (
 
 from monitor.errors import ConfigError
 from monitor.schedule import Schedule, parse_schedule
+
+if TYPE_CHECKING:
+    from monitor.netsafety import FetchPolicy
 
 CONFIG_ENV = "MONITOR_CONFIG"
 DATABASE_URL_ENV = "MONITOR_DATABASE_URL"
@@ -116,17 +120,24 @@ class SourceConfig(_Strict):
     def _has_something_to_crawl(self) -> SourceConfig:
         if self.type == "site" and not (self.site or self.feeds or self.sitemaps or self.pages):
             raise ValueError("a site source needs at least one of site, feeds, sitemaps or pages")
-        if not self.allow_private:
-            from monitor.netsafety import UnsafeURLError, check_public_url
-
-            for url in self.urls():
-                try:
-                    check_public_url(url, resolve=False)
-                except UnsafeURLError as exc:
-                    raise ValueError(
-                        f"{exc} (set allow_private = true for a local source)"
-                    ) from exc
         return self
+
+    def check_public(self, public_networks: list[IPvAnyNetwork], index: int) -> None:
+        """ValueError unless every start URL is public (as written) or the source allows private."""
+        if self.allow_private:
+            return
+        from monitor.netsafety import UnsafeURLError, check_public_url, parse_ip_literal
+
+        for url in self.urls():
+            literal = parse_ip_literal(urlsplit(url).hostname or "")
+            if literal is not None and any(literal in n for n in public_networks):
+                continue
+            try:
+                check_public_url(url, resolve=False)
+            except UnsafeURLError as exc:
+                raise ValueError(
+                    f"sources[{index}]: {exc} (set allow_private = true for a local source)"
+                ) from exc
 
     def urls(self) -> list[str]:
         """Every start URL the source names."""
@@ -172,6 +183,12 @@ class EmailConfig(_Strict):
     security: Literal["none", "starttls", "tls"] = "none"
     username: str | None = None
     timeout_seconds: float = Field(30.0, gt=0)
+    # A digest that cannot be delivered is given up this long after it was created
+    # (elapsed time, not a number of runs: a short outage must not lose a daily digest).
+    give_up_after_hours: float = Field(24.0, gt=0)
+    # security = "none" with a username would send the password in clear: refused unless this
+    # is set (a relay on the same machine).
+    allow_plaintext_login: bool = False
     sender: str = "monitor@example.org"
     recipients: list[RecipientConfig] = []
     suppressed: list[str] = []
@@ -229,6 +246,15 @@ class CrawlConfig(_Strict):
     max_url_length: int = Field(2000, ge=100)
     max_redirects: int = Field(10, ge=0, le=30)
     extract_workers: int = Field(0, ge=0, le=64)
+    # CIDRs treated as public by the SSRF guard (tests mark a loopback range; never 0.0.0.0/0
+    # in production: it switches the guard off).
+    public_networks: list[IPvAnyNetwork] = []
+
+    def fetch_policy(self, *, allow_private: bool = False) -> FetchPolicy:
+        """The SSRF guard's policy for one fetch (see :func:`monitor.netsafety.guarded_fetch`)."""
+        from monitor.netsafety import FetchPolicy
+
+        return FetchPolicy(allow_private, tuple(self.public_networks))
 
 
 class DaemonConfig(_Strict):
@@ -271,10 +297,11 @@ class MonitorConfig(_Strict):
     @model_validator(mode="after")
     def _unique_source_names(self) -> MonitorConfig:
         seen: set[str] = set()
-        for source in self.sources:
+        for index, source in enumerate(self.sources):
             if source.name in seen:
                 raise ValueError(f"duplicate source name {source.name!r}")
             seen.add(source.name)
+            source.check_public(self.crawl.public_networks, index)
         return self
 
     def source(self, name: str) -> SourceConfig:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import Select, func, select
 
 from monitor.db.engine import Database
-from monitor.db.models import Story
+from monitor.db.models import Article, Story
 
 
 @dataclass(frozen=True)
@@ -39,26 +39,49 @@ def export_stories(
     File names are derived only from the discovery order and a hash, so no name can escape
     ``directory``; files are written atomically and left alone when unchanged.
     """
+    return list(iter_export(db, directory, since=since))
+
+
+def iter_export(
+    db: Database, directory: Path, *, since: datetime | None = None
+) -> Iterator[ExportedFile]:
+    """:func:`export_stories` one story at a time: rows are streamed and filtered in SQL.
+
+    The read is a plain (deferred) transaction, so writers go on while an export runs.
+    """
     directory.mkdir(parents=True, exist_ok=True)
     root = directory.resolve()
-    exported: list[ExportedFile] = []
     with db.session() as session:
-        stories = session.scalars(
-            select(Story).options(selectinload(Story.articles)).order_by(Story.id)
-        ).all()
-        for position, story in enumerate(stories):
-            if not story.articles:
-                continue
-            first = story.articles[0]
-            if since is not None and first.first_seen_at < since:
-                continue
-            target = (root / story_file_name(position, first.canonical_url)).resolve()
+        for position, story_id, canonical_url, text in session.execute(_export_query(since)):
+            target = (root / story_file_name(position, canonical_url)).resolve()
             if target.parent != root:  # defensive: the name is generated, but never trust paths
                 raise ValueError(f"refusing to write outside {root}: {target}")
-            content = first.text.rstrip("\n") + "\n"
-            changed = _write_if_changed(target, content)
-            exported.append(ExportedFile(target, story.id, first.canonical_url, changed))
-    return exported
+            changed = _write_if_changed(target, text.rstrip("\n") + "\n")
+            yield ExportedFile(target, story_id, canonical_url, changed)
+
+
+def _export_query(since: datetime | None) -> Select[tuple[int, int, str, str]]:
+    """(position among all stories, story id, first article's URL and text), by story id."""
+    numbered = select(
+        Story.id.label("story_id"),
+        (func.row_number().over(order_by=Story.id) - 1).label("position"),
+    ).subquery()
+    first = (
+        select(Article.story_id.label("story_id"), func.min(Article.id).label("article_id"))
+        .where(Article.story_id.is_not(None))
+        .group_by(Article.story_id)
+        .subquery()
+    )
+    query = (
+        select(numbered.c.position, numbered.c.story_id, Article.canonical_url, Article.text)
+        .join(first, first.c.story_id == numbered.c.story_id)
+        .join(Article, Article.id == first.c.article_id)
+        .order_by(numbered.c.story_id)
+        .execution_options(yield_per=200)
+    )
+    if since is not None:
+        query = query.where(Article.first_seen_at >= since)
+    return query
 
 
 def _write_if_changed(target: Path, content: str) -> bool:

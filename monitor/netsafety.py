@@ -10,12 +10,25 @@ address when that matters.)
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import socket
+import ssl
 import unicodedata
-from urllib.parse import unquote, urlsplit
+from dataclasses import dataclass
+from email.message import Message
+from urllib.parse import unquote, urljoin, urlsplit
 
-__all__ = ["UnsafeURLError", "check_public_url", "is_public_address", "parse_ip_literal"]
+__all__ = [
+    "FetchPolicy",
+    "FetchedResponse",
+    "UnsafeURLError",
+    "check_public_url",
+    "guarded_fetch",
+    "is_public_address",
+    "parse_ip_literal",
+    "vet_url",
+]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -181,3 +194,144 @@ def _check_resolved(host: str, port: int) -> None:
         parsed = parse_ip_literal(address)
         if parsed is None or not _is_public(parsed):
             raise UnsafeURLError(f"host {host} resolves to non-public address {address}")
+
+
+# --------------------------------------------------------------------------- guarded fetch
+
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    """Which addresses a fetch may connect to.
+
+    ``public_networks`` are CIDRs treated as public (``[crawl] public_networks``: a test's
+    loopback range); ``allow_private`` (a source's ``allow_private = true``) allows any.
+    """
+
+    allow_private: bool = False
+    public_networks: tuple[IPNetwork, ...] = ()
+
+    def allows(self, address: IPAddress) -> bool:
+        """Whether a connection to ``address`` is allowed."""
+        if self.allow_private or _is_public(address):
+            return True
+        return any(address.version == n.version and address in n for n in self.public_networks)
+
+
+@dataclass(frozen=True)
+class FetchedResponse:
+    """The final response of a guarded fetch (after any redirects)."""
+
+    status: int
+    headers: Message
+    body: bytes
+    url: str
+
+
+def vet_url(url: str, policy: FetchPolicy) -> tuple[str, int, str]:
+    """``(host, port, address)``: the one vetted address a fetch of ``url`` must connect to.
+
+    The name is resolved once, here; every address must be allowed, and a name that does
+    not resolve is refused (the caller connects to the returned address, so a second
+    lookup cannot answer differently).
+    """
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeURLError(f"unparsable URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UnsafeURLError(f"scheme {scheme or '(none)'!r} is not http or https")
+    host = parts.hostname
+    if not host:
+        raise UnsafeURLError("URL has no host")
+    port = port or (443 if scheme == "https" else 80)
+    literal = parse_ip_literal(host)
+    if literal is None and not policy.allow_private:
+        for spelling in _host_spellings(host):
+            if parse_ip_literal(spelling) is None:
+                _check_literal(spelling)
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        raise UnsafeURLError(f"host {host} does not resolve") from None
+    addresses = [str(info[4][0]) for info in infos]
+    for address in addresses:
+        parsed = parse_ip_literal(address)
+        if parsed is None or not policy.allows(parsed):
+            raise UnsafeURLError(f"host {host} is or resolves to non-public address {address}")
+    if not addresses:
+        raise UnsafeURLError(f"host {host} does not resolve")
+    return host, port, addresses[0]
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection to a vetted address, whatever the name resolves to now."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._address, self.port), self.timeout)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """An HTTPS connection to a vetted address; SNI and the certificate check use the name."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._address, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
+
+
+def guarded_fetch(
+    url: str,
+    *,
+    policy: FetchPolicy,
+    user_agent: str,
+    timeout: float,
+    max_bytes: int,
+    max_redirects: int = 5,
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+) -> FetchedResponse:
+    """The one HTTP client for requests outside the Scrapy crawl (``extract URL``, ``sources
+    check``): every hop is vetted and connected to its vetted address, redirects are
+    followed here (at most ``max_redirects``), the body is capped at ``max_bytes`` + 1.
+
+    Raises :class:`UnsafeURLError` for a refused hop and ``OSError`` for network failures.
+    """
+    for _hop in range(max_redirects + 1):
+        host, port, address = vet_url(url, policy)
+        parts = urlsplit(url)
+        pinned = (
+            _PinnedHTTPSConnection if parts.scheme.lower() == "https" else _PinnedHTTPConnection
+        )
+        connection = pinned(host, port, address=address, timeout=timeout)
+        try:
+            target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+            connection.request(
+                method, target, body=body, headers={"User-Agent": user_agent, **(headers or {})}
+            )
+            response = connection.getresponse()
+            location = response.getheader("Location")
+            if response.status in REDIRECT_STATUSES and location:
+                url = urljoin(url, location.strip())
+                if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                    method, body = "GET", None
+                continue
+            data = response.read(max_bytes + 1)
+            return FetchedResponse(response.status, response.msg, data, url)
+        except http.client.HTTPException as exc:
+            raise OSError(f"bad HTTP response: {type(exc).__name__}") from exc
+        finally:
+            connection.close()
+    raise UnsafeURLError(f"more than {max_redirects} redirects")

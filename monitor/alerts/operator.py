@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.alerts.delivery import (
@@ -39,25 +40,31 @@ MAX_DETAIL_CHARS = 1000
 def enqueue_operator_alert(
     session: Session, source_name: str, problem: str, detail: str, *, now: datetime | None = None
 ) -> OperatorAlert | None:
-    """Open an alert in the caller's transaction unless the same problem is already open."""
-    open_alert = session.scalar(
-        select(OperatorAlert).where(
-            OperatorAlert.source_name == source_name[:64],
-            OperatorAlert.problem == problem[:32],
-            OperatorAlert.resolved_at.is_(None),
+    """Open an alert in the caller's transaction unless the same problem is already open.
+
+    ``INSERT … ON CONFLICT DO NOTHING`` on the partial unique index of open alerts: two
+    processes raising the same problem at once open it once, on both backends.
+    """
+    values = {
+        "source_name": source_name[:64],
+        "problem": problem[:32],
+        "detail": clean_line(detail, MAX_DETAIL_CHARS),
+        "opened_at": now or utcnow(),
+    }
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = (
+        dialect.insert(OperatorAlert)
+        .values(**values)
+        .on_conflict_do_nothing(
+            index_elements=["source_name", "problem"],
+            index_where=OperatorAlert.resolved_at.is_(None),
         )
+        .returning(OperatorAlert.id)
     )
-    if open_alert is not None:
+    new_id = session.scalar(statement)
+    if new_id is None:
         return None
-    alert = OperatorAlert(
-        source_name=source_name[:64],
-        problem=problem[:32],
-        detail=clean_line(detail, MAX_DETAIL_CHARS),
-        opened_at=now or utcnow(),
-    )
-    session.add(alert)
-    session.flush()
-    return alert
+    return session.get(OperatorAlert, new_id)
 
 
 def raise_operator_alert(db: Database, source_name: str, problem: str, detail: str) -> bool:

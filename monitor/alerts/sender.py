@@ -33,6 +33,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.alerts.channels import send_apprise
+from monitor.alerts.circuit import CircuitBreaker, Deadline
 from monitor.alerts.delivery import (
     DEFAULT_RETRY,
     DigestOutcome,
@@ -78,8 +79,6 @@ PERIODS = {
     "weekly": timedelta(weeks=1),
 }
 FREQUENCIES = ("instant", *PERIODS)
-# A chat channel that keeps failing (apprise says only "failed") is given up after this many runs.
-MAX_CHANNEL_ATTEMPTS = 12
 
 
 @dataclass(frozen=True)
@@ -125,6 +124,8 @@ class _Run:
     report: DigestReport
     email_down: str | None = None
     seen_errors: set[str] = field(default_factory=set)
+    circuit: CircuitBreaker | None = None
+    deadline: Deadline = field(default_factory=lambda: Deadline.start(None))
 
 
 def targets(config: MonitorConfig, frequency: str | None) -> list[Target]:
@@ -158,6 +159,8 @@ def send_digests(
     out: Path | None = None,
     frequency: str | None = None,
     retry: RetryPolicy = DEFAULT_RETRY,
+    circuit: CircuitBreaker | None = None,
+    deadline_seconds: float | None = None,
 ) -> DigestReport:
     """Send every due digest (see the module docstring); ``dry_run`` renders and writes only.
 
@@ -165,6 +168,10 @@ def send_digests(
     ``"instant"`` sends pending instant rows (instant recipients and priority matches);
     ``"hourly"``/``"daily"``/``"weekly"`` sends the pending rows of that frequency's recipients.
     Operator alerts go out with on-demand and instant runs.
+
+    ``circuit`` (kept by the caller across runs) skips a mail server that failed recently;
+    ``deadline_seconds`` bounds the whole run: every SMTP timeout is cut to the time left, and
+    once it is spent the remaining messages are deferred to the next run.
     """
     run = _Run(
         db=db,
@@ -174,7 +181,11 @@ def send_digests(
         retry=retry,
         writer=OutWriter(out),
         report=DigestReport(dry_run=dry_run),
+        circuit=circuit,
+        deadline=Deadline.start(deadline_seconds, circuit.clock if circuit else time.monotonic),
     )
+    if circuit is not None and not circuit.allows():
+        run.email_down = circuit.reason()
     due = targets(config, frequency)
     if dry_run:
         for target in due:
@@ -197,7 +208,7 @@ def send_digests(
                 line = f"digest for {target.recipient.address} ({target.channel}): {exc}"
                 log.exception("digest failed unexpectedly: %s", line)
                 run.report.errors.append(line)
-        if frequency in (None, "instant"):
+        if frequency in (None, "instant") and run.email_down is None:
             from monitor.alerts.operator import send_operator_alerts
 
             send_operator_alerts(db, config, now=run.now, retry=retry, report=run.report)
@@ -467,8 +478,14 @@ def _outcome(target: Target, batch: Batch, rendered: RenderedMessage | None) -> 
 
 
 def _transmit(run: _Run, target: Target, rendered: RenderedMessage) -> None:
+    remaining = run.deadline.remaining()
+    if remaining is not None and remaining <= 0:
+        raise ServerUnavailableError(f"the run's deadline ({run.deadline.seconds:g}s) is spent")
     if target.is_email:
-        refused = send_bytes(run.config.email, rendered.recipients, rendered.data)
+        email = run.config.email
+        if remaining is not None and remaining < email.timeout_seconds:
+            email = email.model_copy(update={"timeout_seconds": max(remaining, 0.05)})
+        refused = send_bytes(email, rendered.recipients, rendered.data)
         if refused:  # single-recipient digests: smtplib raises when all are refused
             raise PermanentDeliveryError(f"recipient refused: {refused}")
         return
@@ -522,8 +539,12 @@ def _deliver(run: _Run, target: Target, digest_id: int) -> bool:
         error = str(exc)
         if target.is_email and isinstance(exc, ServerUnavailableError):
             run.email_down = error
-        if not target.is_email and batch.attempts + 1 >= MAX_CHANNEL_ATTEMPTS:
-            _fail(run, outcome, f"{error} (gave up after {batch.attempts + 1} runs)")
+            if run.circuit is not None:
+                run.circuit.failed(error)
+        give_up = timedelta(hours=run.config.email.give_up_after_hours)
+        if not target.is_email and run.now - batch.created_at >= give_up:
+            hours = run.config.email.give_up_after_hours
+            _fail(run, outcome, f"{error} (gave up after {hours:g} h, {batch.attempts + 1} runs)")
             return True
         _note_error(run.db, digest_id, error)
         outcome.status, outcome.error = "deferred", error
@@ -533,6 +554,8 @@ def _deliver(run: _Run, target: Target, digest_id: int) -> bool:
             run.report.errors.append(error)
         return False
     mark_digest_sent(run.db, digest_id, utcnow())
+    if target.is_email and run.circuit is not None:
+        run.circuit.succeeded()
     outcome.status = "sent"
     log.info(
         "sent digest %s to %s via %s (%d stories)",

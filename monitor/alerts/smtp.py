@@ -65,6 +65,12 @@ def connect(config: EmailConfig) -> smtplib.SMTP:
             client.starttls(context=ssl.create_default_context())
             client.ehlo()
         if config.username:
+            if config.security == "none" and not config.allow_plaintext_login:
+                raise SMTPSetupError(
+                    f"{_where(config)}: refusing to send the SMTP password in plain text "
+                    '(security = "none" with a username; use "starttls" or "tls", or set '
+                    "allow_plaintext_login = true for a relay on this machine)"
+                )
             password = config.password.get_secret_value() if config.password else ""
             try:
                 client.login(config.username, password)

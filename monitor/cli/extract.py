@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +15,7 @@ from monitor.processing import FetchedPage, PageAnalysis, analyze_page
 
 if TYPE_CHECKING:
     from monitor.cli.main import State
+    from monitor.netsafety import FetchPolicy
 
 MAX_FETCH_BYTES = 20_000_000
 
@@ -30,25 +30,29 @@ def _config_or_defaults(state: State) -> MonitorConfig:
 
 
 def fetch_url(
-    url: str, *, user_agent: str, timeout: float, allow_private: bool = False
+    url: str, *, user_agent: str, timeout: float, policy: FetchPolicy, max_redirects: int = 10
 ) -> tuple[bytes, str | None, str]:
-    """Download one page (size-capped, timeouts, public addresses only unless allowed)."""
-    from monitor.netsafety import UnsafeURLError, check_public_url
+    """Download one page through the guarded fetch (every hop vetted, size-capped)."""
+    from monitor.netsafety import UnsafeURLError, guarded_fetch
 
-    if not allow_private:
-        try:
-            check_public_url(url)
-        except UnsafeURLError as exc:
-            raise MonitorError(f"{url}: {exc}") from None
-    request = urllib.request.Request(url, headers={"User-Agent": user_agent})
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            body = response.read(MAX_FETCH_BYTES + 1)
-            if len(body) > MAX_FETCH_BYTES:
-                raise MonitorError(f"{url}: page larger than {MAX_FETCH_BYTES} bytes")
-            return body, response.headers.get("Content-Type"), response.geturl()
+        response = guarded_fetch(
+            url,
+            policy=policy,
+            user_agent=user_agent,
+            timeout=timeout,
+            max_bytes=MAX_FETCH_BYTES,
+            max_redirects=max_redirects,
+        )
+    except UnsafeURLError as exc:
+        raise MonitorError(f"{url}: refused: {exc}") from None
     except OSError as exc:
-        raise MonitorError(f"{url}: cannot fetch: {getattr(exc, 'reason', exc)}") from None
+        raise MonitorError(f"{url}: cannot fetch: {exc.strerror or exc}") from None
+    if response.status >= 400:
+        raise MonitorError(f"{url}: HTTP {response.status}")
+    if len(response.body) > MAX_FETCH_BYTES:
+        raise MonitorError(f"{url}: page larger than {MAX_FETCH_BYTES} bytes")
+    return response.body, response.headers.get("Content-Type"), response.url
 
 
 def _analysis_json(source: str, analysis: PageAnalysis) -> dict[str, Any]:
@@ -89,6 +93,8 @@ def extract_command(
                     source,
                     user_agent=f"{config.crawl.user_agent} (+mailto:{config.crawl.contact})",
                     timeout=config.crawl.download_timeout,
+                    policy=config.crawl.fetch_policy(),
+                    max_redirects=config.crawl.max_redirects,
                 )
                 page = FetchedPage(
                     source, body, "cli", final_url=final_url, content_type=content_type

@@ -31,8 +31,10 @@ query_app = typer.Typer(help="Try queries against the stored articles.", no_args
 app.add_typer(sources_app, name="sources")
 app.add_typer(query_app, name="query")
 
-console = Console(highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+# Markup off everywhere: titles, URLs and errors carry web text, and "[/]" in a title must
+# print as itself (Rich styling goes through style=, never through markup in strings).
+console = Console(highlight=False, soft_wrap=True, markup=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 class State:
@@ -48,14 +50,17 @@ class State:
             self._config = load_config(self.config_path)
         return self._config
 
-    def database(self, *, require_schema: bool = True) -> Database:
-        """The configured database, checked to be reachable and at the head migration."""
+    def database(self, *, require_schema: bool = True, writable: bool = False) -> Database:
+        """The configured database, checked to be reachable and at the head migration (and,
+        for commands that write, to take a write: fail fast, one line, exit 1)."""
         from monitor.db.migrate import require_current_schema
 
         db = Database(
             self.config.database.url, busy_timeout_ms=self.config.database.busy_timeout_ms
         )
         db.ping()
+        if writable:
+            db.check_writable()
         if require_schema:
             require_current_schema(db)
         return db
@@ -89,7 +94,7 @@ def init(ctx: typer.Context) -> None:
     from monitor.db.migrate import current_revision, head_revision, upgrade
 
     state = _state(ctx)
-    db = state.database(require_schema=False)
+    db = state.database(require_schema=False, writable=True)
     before = current_revision(db)
     try:
         upgrade(db)
@@ -123,7 +128,7 @@ def crawl(
     config = state.config
     for name in source or []:
         config.source(name)
-    state.database()
+    state.database(writable=True)
     code = crawl_command(config, source or None, trigger=trigger, console=console, verbose=verbose)
     raise typer.Exit(code)
 
@@ -134,7 +139,7 @@ def run(ctx: typer.Context) -> None:
     from monitor.daemon.scheduler import run_daemon
 
     state = _state(ctx)
-    state.database()
+    state.database(writable=True)
     raise typer.Exit(run_daemon(state.config.path or state.config_path))
 
 
@@ -149,6 +154,7 @@ def articles(
     from sqlalchemy import select
 
     from monitor.db.models import Article
+    from monitor.extract.control import strip_control
 
     db = _state(ctx).database()
     since_at = parse_since(since)
@@ -169,10 +175,10 @@ def articles(
                 str(row.id),
                 str(row.story_id or ""),
                 row.first_seen_at.strftime("%Y-%m-%d %H:%M"),
-                row.site_name or _host(row.canonical_url),
-                row.language or "",
-                row.title[:80],
-                ", ".join(map(str, row.matched_terms))[:40],
+                strip_control(row.site_name or _host(row.canonical_url)),
+                strip_control(row.language or ""),
+                strip_control(row.title)[:80],
+                strip_control(", ".join(map(str, row.matched_terms)))[:40],
             )
         console.print(table)
 
@@ -249,7 +255,7 @@ def digest(
     from monitor.cli.digest import digest_command
 
     state = _state(ctx)
-    db = state.database()
+    db = state.database(writable=not dry_run)
     raise typer.Exit(
         digest_command(
             db, state.config, dry_run=dry_run, out=out, frequency=frequency, console=console
@@ -289,6 +295,7 @@ def query_test(
     limit: Annotated[int, typer.Option(min=1)] = 20,
 ) -> None:
     """Run QUERY against the stored articles and show what it matches."""
+    from monitor.extract.control import strip_control
     from monitor.query import QuerySyntaxError
     from monitor.search import search_articles
 
@@ -307,9 +314,9 @@ def query_test(
             str(hit.article_id),
             str(hit.story_id or ""),
             f"{hit.score:.2f}",
-            hit.title[:70],
-            ", ".join(hit.terms),
-            hit.snippet[:160],
+            strip_control(hit.title)[:70],
+            strip_control(", ".join(hit.terms)),
+            strip_control(hit.snippet)[:160],
         )
     console.print(table)
 

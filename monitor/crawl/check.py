@@ -1,18 +1,16 @@
 """``monitor sources check``: fetch each start URL once and say what it returns.
 
-Plain urllib (no reactor, so it can run in the CLI process), with timeouts, a size cap, the
-SSRF guard on the URL and on every redirect hop, and the same parsers as the spider.
+The guarded fetch of :mod:`monitor.netsafety` (no reactor, so it can run in the CLI process):
+timeouts, a size cap, every redirect hop vetted and connected to its vetted address, and the
+same parsers as the spider.
 """
 
 from __future__ import annotations
 
-import urllib.error
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from monitor.config import MonitorConfig, SourceConfig
 from monitor.crawl.discovery import (
@@ -49,43 +47,23 @@ class _Refused(Exception):
     pass
 
 
-class _GuardedRedirects(urllib.request.HTTPRedirectHandler):
-    def __init__(self, allow_private: bool) -> None:
-        self.allow_private = allow_private
+def _fetch(url: str, config: MonitorConfig, allow_private: bool) -> tuple[int, str | None, bytes]:
+    from monitor.netsafety import UnsafeURLError, guarded_fetch
 
-    def redirect_request(
-        self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str
-    ) -> Any:
-        _guard(newurl, self.allow_private)
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-def _guard(url: str, allow_private: bool) -> None:
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise _Refused(f"refused non-http(s) URL {url[:100]}")
-    if allow_private:
-        return
-    from monitor.netsafety import UnsafeURLError, check_public_url
-
+    crawl = config.crawl
     try:
-        check_public_url(url, resolve=True)
+        response = guarded_fetch(
+            url,
+            policy=crawl.fetch_policy(allow_private=allow_private),
+            user_agent=f"{crawl.user_agent} (+mailto:{crawl.contact})",
+            timeout=min(crawl.download_timeout, 30.0),
+            max_bytes=crawl.max_page_bytes,
+            max_redirects=crawl.max_redirects,
+        )
     except UnsafeURLError as exc:
         raise _Refused(f"refused: {exc}") from None
-
-
-def _fetch(url: str, config: MonitorConfig, allow_private: bool) -> tuple[int, str | None, bytes]:
-    _guard(url, allow_private)
-    crawl = config.crawl
-    opener = urllib.request.build_opener(_GuardedRedirects(allow_private))
-    request = urllib.request.Request(
-        url, headers={"User-Agent": f"{crawl.user_agent} (+mailto:{crawl.contact})"}
-    )
-    try:
-        with opener.open(request, timeout=min(crawl.download_timeout, 30.0)) as response:
-            body = response.read(crawl.max_page_bytes + 1)
-            return response.status, response.headers.get("Content-Type"), body
-    except urllib.error.HTTPError as exc:
-        return exc.code, exc.headers.get("Content-Type"), b""
+    body = response.body if response.status < 400 else b""
+    return response.status, response.headers.get("Content-Type"), body
 
 
 def _parse(kind: str, body: bytes, url: str, content_type: str | None, max_size: int) -> Parsed:
@@ -128,7 +106,7 @@ def check_url(source: SourceConfig, url: str, kind: str, config: MonitorConfig) 
     except _Refused as exc:
         result.error = str(exc)
         return result
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
         result.error = f"{type(exc).__name__}: {reason}"[:200]
         return result

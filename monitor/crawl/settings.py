@@ -24,6 +24,8 @@ LOG_LEVEL = "INFO"
 
 DOWNLOADER_MIDDLEWARES = {
     "monitor.crawl.middlewares.SafeUrlMiddleware": 50,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "monitor.crawl.robots.RFC9309RobotsTxtMiddleware": 100,
     "monitor.crawl.middlewares.RetryAfterMiddleware": 560,
     "monitor.crawl.middlewares.RedirectGuardMiddleware": 610,
 }
@@ -99,6 +101,7 @@ def build_settings(
             "CLOSESPIDER_PAGECOUNT": max_pages * 2 + 100,
             "DNSCACHE_ENABLED": True,
             "DNS_TIMEOUT": min(30.0, crawl.download_timeout),
+            "DNS_RESOLVER": "monitor.crawl.resolver.GuardedResolver",
             "LOG_LEVEL": log_level or config.logging.level,
             "LOGSTATS_INTERVAL": 60.0,
             "STATS_DUMP": False,

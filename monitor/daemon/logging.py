@@ -7,6 +7,7 @@ import logging
 import re
 import sys
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -50,29 +51,81 @@ def _redact_value(value: Any) -> Any:
 
 
 class RedactingFilter(logging.Filter):
-    """Masks the SMTP and database passwords (and any URL password) in every record."""
+    """Masks the SMTP and database passwords (and any URL password) in every record.
+
+    Works on the record itself (message, extra fields, traceback text), before any formatter
+    serialises it: a password containing ``"`` or ``\\`` is masked as written, not after JSON
+    escaped it into another spelling.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # a bad format string: keep the record as it is
-            message = str(record.msg)
-        record.msg = redact(message)
-        record.args = None
-        for key, value in list(vars(record).items()):
-            if key not in _STANDARD_ATTRS:
-                setattr(record, key, _redact_value(value))
+        redact_record(record)
         return True
 
 
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    """Mask secrets in ``record`` in place (idempotent) and return it."""
+    if getattr(record, "_monitor_redacted", False):
+        return record
+    try:
+        message = record.getMessage()
+    except Exception:  # a bad format string: keep the record as it is
+        message = str(record.msg)
+    record.msg = redact(message)
+    record.args = None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = logging.Formatter().formatException(record.exc_info)
+    if record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    for key, value in list(vars(record).items()):
+        if key not in _STANDARD_ATTRS:
+            setattr(record, key, _redact_value(value))
+    record._monitor_redacted = True
+    return record
+
+
+_original_factory: Callable[..., logging.LogRecord] | None = None
+
+
+def install_redaction(*secrets: str | None) -> None:
+    """Redact every log record this process creates, whatever handler (Scrapy's, a worker's)
+    emits it: registers ``secrets`` and wraps the log record factory; idempotent."""
+    global _original_factory
+    for secret in secrets:
+        register_secret(secret)
+    if _original_factory is not None:
+        return
+    _original_factory = previous = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        return redact_record(previous(*args, **kwargs))
+
+    logging.setLogRecordFactory(factory)
+
+
+def remove_redaction() -> None:
+    """Undo :func:`install_redaction` (tests)."""
+    global _original_factory
+    if _original_factory is not None:
+        logging.setLogRecordFactory(_original_factory)
+        _original_factory = None
+
+
 def _extras(record: logging.LogRecord) -> dict[str, Any]:
-    return {k: v for k, v in vars(record).items() if k not in _STANDARD_ATTRS}
+    return {
+        k: v
+        for k, v in vars(record).items()
+        if k not in _STANDARD_ATTRS and k != "_monitor_redacted"
+    }
 
 
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: ts, level, logger, msg, then the record's extra fields."""
 
     def format(self, record: logging.LogRecord) -> str:
+        redact_record(record)  # on the record, before serialising (escaping changes spellings)
         payload: dict[str, Any] = {
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
@@ -81,9 +134,9 @@ class JsonFormatter(logging.Formatter):
         }
         for key, value in _extras(record).items():
             payload.setdefault(key, value)
-        if record.exc_info:
-            payload["exc"] = self.formatException(record.exc_info)
-        return redact(json.dumps(payload, default=str, ensure_ascii=False))
+        if record.exc_text:
+            payload["exc"] = record.exc_text
+        return json.dumps(payload, default=lambda v: redact(str(v)), ensure_ascii=False)
 
 
 class TextFormatter(logging.Formatter):
@@ -93,6 +146,7 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
+        redact_record(record)
         line = super().format(record)
         extras = _extras(record)
         if extras:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import json
+import logging
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +24,9 @@ from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponen
 from monitor.errors import DatabaseError
 
 T = TypeVar("T")
+log = logging.getLogger("monitor.db")
+MIN_FREE_BYTES = 1_000_000  # below this, an SQLite database's disk counts as full at start
+BEGIN_OPTION = "monitor_begin"  # execution option: "IMMEDIATE" for write units on SQLite
 _FIRST_RETRY_WAIT = 0.05  # seconds before the second attempt of a write; doubles each time
 
 
@@ -37,7 +46,12 @@ def redact_url(url: str) -> str:
 
 
 def make_engine(url: str, *, busy_timeout_ms: int = 30_000, echo: bool = False) -> Engine:
-    """Create an engine; for SQLite: WAL, busy timeout, foreign keys, BEGIN IMMEDIATE."""
+    """Create an engine; for SQLite: WAL, busy timeout, foreign keys, explicit BEGIN.
+
+    Transactions begin DEFERRED (a reader takes no lock, so WAL lets writers proceed) unless
+    the connection carries the ``monitor_begin="IMMEDIATE"`` execution option, which
+    :meth:`Database.write` sets: a unit that decides what to write takes the write lock first.
+    """
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -65,7 +79,7 @@ def _sqlite_engine(url: str, database: str | None, busy_timeout_ms: int, echo: b
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: Any) -> None:
-        # pysqlite delays BEGIN; take control of transactions and emit BEGIN IMMEDIATE below.
+        # pysqlite delays BEGIN; take control of transactions and emit BEGIN below.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
@@ -77,7 +91,8 @@ def _sqlite_engine(url: str, database: str | None, busy_timeout_ms: int, echo: b
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        mode = connection.get_execution_options().get(BEGIN_OPTION, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {'IMMEDIATE' if mode == 'IMMEDIATE' else 'DEFERRED'}")
 
     return engine
 
@@ -89,23 +104,46 @@ class Database:
         self.url = url
         self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_sessions = sessionmaker(
+            self.engine.execution_options(**{BEGIN_OPTION: "IMMEDIATE"}), expire_on_commit=False
+        )
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     @contextmanager
-    def session(self) -> Iterator[Session]:
-        """A session in one transaction: committed on success, rolled back on error."""
-        with self._sessions() as session, session.begin():
+    def session(self, *, immediate: bool = False) -> Iterator[Session]:
+        """A session in one transaction: committed on success, rolled back on error.
+
+        On SQLite the transaction is DEFERRED (readers never block writers under WAL);
+        ``immediate=True`` takes the write lock at BEGIN, for a read-then-write decision.
+        """
+        factory = self._write_sessions if immediate else self._sessions
+        with factory() as session, session.begin():
             yield session
 
     def write(self, work: Callable[[Session], T], *, attempts: int = 8) -> T:
-        """Run ``work`` in its own transaction, retried with backoff while the DB is locked."""
+        """Run ``work`` in its own transaction, retried with backoff while the DB is locked.
+
+        A write that fails for good is reported without the database: an ERROR log line (on
+        stderr when logging is not configured) and a marker file that ``monitor status``
+        reads (:func:`last_write_failure`); the next successful write clears it.
+        """
+        try:
+            result = self._write(work, attempts)
+        except Exception as exc:
+            if isinstance(exc, OperationalError) or _is_disk_error(exc):
+                _record_write_failure(self.url, exc)
+            raise
+        _clear_write_failure(self.url)
+        return result
+
+    def _write(self, work: Callable[[Session], T], attempts: int) -> T:
         # The first attempt runs without tenacity's machinery (it costs as much as a small
         # transaction); only a lock error enters the retry loop, with the same waits.
         try:
-            with self.session() as session:
+            with self.session(immediate=True) as session:
                 return work(session)
         except Exception as exc:
             if attempts <= 1 or not _is_lock_error(exc):
@@ -120,10 +158,32 @@ class Database:
             reraise=True,
         )
         def _attempt() -> T:
-            with self.session() as session:
+            with self.session(immediate=True) as session:
                 return work(session)
 
         return _attempt()
+
+    def check_writable(self) -> None:
+        """Fail with one clear line when the database cannot take a write: a read-only file or
+        server, a full disk (SQLite: less than 1 MB free). Nothing is left behind."""
+        where = redact_url(self.url)
+        if self.dialect == "sqlite" and self.engine.url.database not in (None, "", ":memory:"):
+            folder = Path(_sqlite_path(self.engine.url.database or "")).expanduser().parent
+            try:
+                free = shutil.disk_usage(folder).free
+            except OSError:
+                free = MIN_FREE_BYTES
+            if free < MIN_FREE_BYTES:
+                raise DatabaseError(
+                    f"database {where} is not writable: disk full ({free} bytes free in {folder})"
+                )
+        try:
+            with self.engine.connect() as connection, connection.begin() as transaction:
+                connection.execute(text("CREATE TABLE monitor_write_probe (probe INTEGER)"))
+                transaction.rollback()
+        except Exception as exc:
+            _record_write_failure(self.url, exc, log_error=False)  # the caller says it
+            raise DatabaseError(f"database {where} is not writable: {_first_line(exc)}") from exc
 
     def ping(self) -> None:
         """Fail with one clear line when the database cannot be reached."""
@@ -143,3 +203,45 @@ def _first_line(exc: BaseException) -> str:
     orig = getattr(exc, "orig", None) or exc
     lines = str(orig).strip().splitlines()
     return lines[0] if lines else type(orig).__name__
+
+
+def _is_disk_error(exc: BaseException) -> bool:
+    message = str(getattr(exc, "orig", None) or exc).lower()
+    return "disk" in message or "readonly" in message or "read-only" in message
+
+
+def _sqlite_path(database: str) -> str:
+    """The file path of an SQLite database name (``file:`` URIs included)."""
+    if database.startswith("file:"):
+        return database[len("file:") :].split("?", 1)[0]
+    return database
+
+
+def _failure_marker(url: str) -> Path:
+    # Outside the database's own folder: the disk that holds it may be the full one.
+    digest = hashlib.sha256(redact_url(url).encode()).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"monitor-write-failed-{digest}.json"
+
+
+def _record_write_failure(url: str, exc: BaseException, *, log_error: bool = True) -> None:
+    line = _first_line(exc)
+    if log_error:
+        log.error("database write failed (%s): %s", redact_url(url), line)
+    with contextlib.suppress(OSError):  # then the ERROR line is the alert of last resort
+        _failure_marker(url).write_text(json.dumps({"at": time.time(), "error": line}))
+
+
+def _clear_write_failure(url: str) -> None:
+    marker = _failure_marker(url)
+    if marker.exists():
+        marker.unlink(missing_ok=True)
+
+
+def last_write_failure(url: str) -> str | None:
+    """The error of the last failed write to this database (any process), None after a
+    successful write; for ``monitor status`` (red when set)."""
+    try:
+        data = json.loads(_failure_marker(url).read_text())
+    except (OSError, ValueError):
+        return None
+    return str(data.get("error") or "unknown error")

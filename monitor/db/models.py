@@ -15,6 +15,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -219,7 +220,18 @@ class OperatorAlert(Base):
     """A health problem raised for operators (a failing or silent source), alerted once."""
 
     __tablename__ = "operator_alerts"
-    __table_args__ = (UniqueConstraint("source_name", "problem", "opened_at"),)
+    __table_args__ = (
+        UniqueConstraint("source_name", "problem", "opened_at"),
+        # at most one OPEN alert per problem: a constraint, not a check-then-insert
+        Index(
+            "uq_operator_alerts_open",
+            "source_name",
+            "problem",
+            unique=True,
+            sqlite_where=text("resolved_at IS NULL"),
+            postgresql_where=text("resolved_at IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source_name: Mapped[str] = mapped_column(String(64))

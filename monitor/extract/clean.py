@@ -37,6 +37,7 @@ from .boilerplate import (
     has_paywall_marker,
     is_boilerplate_line,
 )
+from .control import strip_control, strip_control_optional
 from .decode import decode_html, looks_like_html
 from .metadata import PageMetadata, extract_page_metadata, guess_language
 
@@ -128,8 +129,8 @@ class Skipped:
 
 
 def normalize_paragraph(text: str) -> str:
-    """NFC, drop invisible characters, collapse all whitespace to single spaces, strip."""
-    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", text))
+    """NFC, drop invisible and control characters, collapse whitespace to single spaces, strip."""
+    text = _INVISIBLE_RE.sub("", unicodedata.normalize("NFC", strip_control(text)))
     return _WS_RE.sub(" ", text).strip()
 
 
@@ -502,12 +503,12 @@ def _extract(
     return ExtractedArticle(
         title=normalize_paragraph(title),
         body=body,
-        author=meta.author,
+        author=strip_control_optional(meta.author),
         published_at=meta.published_at,
-        site_name=meta.site_name,
+        site_name=strip_control_optional(meta.site_name),
         language=meta.language or guess_language(body),
         canonical_url=meta.canonical_url,
-        description=meta.description,
+        description=strip_control_optional(meta.description),
         json_ld_body_used=used_ld,
     )
 

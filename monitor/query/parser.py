@@ -85,7 +85,26 @@ def parse_query(source: str) -> Node:
         tree = _parser().parse(source)
     except UnexpectedInput as exc:
         raise _syntax_error(exc, source) from None
+    _check_depth(tree, source)
     return _Builder(source).build(tree)
+
+
+MAX_DEPTH = 100  # nested NOTs, fields and operators: the builder and matcher recurse per level
+
+
+def _check_depth(tree: Tree[Token], source: str) -> None:
+    """QuerySyntaxError when the parse tree is deeper than :data:`MAX_DEPTH` (walked
+    iteratively, so a query of thousands of NOTs cannot exhaust the stack)."""
+    stack: list[tuple[Tree[Token] | Token, int]] = [(tree, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if not isinstance(item, Tree):
+            continue
+        if depth > MAX_DEPTH:
+            raise QuerySyntaxError(
+                f"query nested too deeply (more than {MAX_DEPTH} levels)", _start(item), source
+            )
+        stack.extend((child, depth + 1) for child in item.children)
 
 
 def _syntax_error(exc: UnexpectedInput, source: str) -> QuerySyntaxError:
@@ -212,9 +231,9 @@ def _positional(node: Node) -> bool:
 
 
 def _start(item: Tree[Token] | Token) -> int:
-    if isinstance(item, Token):
-        return item.start_pos or 0
-    for child in item.children:
-        if isinstance(child, Tree | Token):
-            return _start(child)
-    return 0  # pragma: no cover
+    while isinstance(item, Tree):  # a loop, not recursion: the tree may be thousands deep
+        children = [c for c in item.children if isinstance(c, Tree | Token)]
+        if not children:
+            return 0  # pragma: no cover
+        item = children[0]
+    return item.start_pos or 0

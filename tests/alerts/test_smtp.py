@@ -57,7 +57,7 @@ def test_never_greets_times_out(hanging_server: HangingServer) -> None:
 
 
 def test_login(auth_server: int) -> None:
-    email = make_config(auth_server, username="monitor").email
+    email = make_config(auth_server, username="monitor", allow_plaintext_login=True).email
     good = email.model_copy(update={"password": SecretStr(PASSWORD)})
     assert check_smtp(good) is None
     bad = email.model_copy(update={"password": SecretStr("wrong-password")})
