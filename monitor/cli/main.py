@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor.cli.options import parse_since
+from monitor.cli.relevance import relevance_app
 from monitor.config import MonitorConfig, load_config
 from monitor.db.engine import Database
 from monitor.errors import MonitorError
@@ -30,6 +31,7 @@ sources_app = typer.Typer(help="Inspect the configured sources.", no_args_is_hel
 query_app = typer.Typer(help="Try queries against the stored articles.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(query_app, name="query")
+app.add_typer(relevance_app, name="relevance")
 
 console = Console(highlight=False, soft_wrap=True)
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)
