@@ -37,3 +37,9 @@ class RelevanceTrainingError(MonitorError):
     """A relevance model cannot be trained: too few labelled examples, or a bad corpus file."""
 
     exit_code = 2
+
+
+class NotFoundError(MonitorError):
+    """A record named on the command line (an article id) does not exist."""
+
+    exit_code = 2

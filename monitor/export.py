@@ -32,9 +32,13 @@ def story_file_name(position: int, canonical_url: str) -> str:
 
 
 def export_stories(
-    db: Database, directory: Path, *, since: datetime | None = None
+    db: Database, directory: Path, *, since: datetime | None = None, near_misses: bool = False
 ) -> list[ExportedFile]:
-    """Write every story (first seen at or after ``since``) into ``directory``; idempotent.
+    """Write every relevant story (first seen at or after ``since``) into ``directory``;
+    idempotent. Near misses are left out (``near_misses``: only they are written).
+
+    A story's position counts every story, near misses too, so a story's file name does not
+    change when another is promoted or demoted.
 
     File names are derived only from the discovery order and a hash, so no name can escape
     ``directory``; files are written atomically and left alone when unchanged.
@@ -47,7 +51,7 @@ def export_stories(
             select(Story).options(selectinload(Story.articles)).order_by(Story.id)
         ).all()
         for position, story in enumerate(stories):
-            if not story.articles:
+            if not story.articles or story.near_miss != near_misses:
                 continue
             first = story.articles[0]
             if since is not None and first.first_seen_at < since:
