@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from monitor.config import MonitorConfig
+from monitor.config import MonitorConfig, resolve_config_path
 from monitor.errors import ConfigError, MonitorError
 from monitor.processing import (
     FetchedPage,
@@ -30,8 +30,8 @@ def _config_or_defaults(state: State) -> MonitorConfig:
     try:
         return state.config
     except ConfigError:
-        if state.config_path is not None:
-            raise
+        if state.config_path is not None or resolve_config_path(None).exists():
+            raise  # a named or present file that is invalid is an error, not "no config"
         return MonitorConfig()  # no config file: the embedded defaults (the default query)
 
 
