@@ -169,6 +169,29 @@ def train_command(
     return save_model(model, target)
 
 
+def _feedback(state: State) -> list[LabelledExample]:
+    """The analysts' labels from the configured database; none (said once) when there is no
+    database yet."""
+    from monitor.errors import DatabaseError
+    from monitor.feedback import feedback_examples
+
+    try:
+        state.config  # noqa: B018 - loads and validates the config
+    except ConfigError:
+        if state.config_path is not None:
+            raise
+        return []
+    try:
+        examples = feedback_examples(state.database())
+    except DatabaseError as exc:
+        console.print(f"no analyst feedback used: {exc}", markup=False)
+        return []
+    console.print(
+        f"analyst feedback: {len(examples)} labelled stor{'y' if len(examples) == 1 else 'ies'}"
+    )
+    return examples
+
+
 @relevance_app.command("train")
 def train(
     ctx: typer.Context,
@@ -187,14 +210,29 @@ def train(
     query: Annotated[
         str | None, typer.Option(help="The query the model is for (default: the built-in one).")
     ] = None,
+    feedback: Annotated[
+        bool,
+        typer.Option(
+            "--feedback/--no-feedback",
+            help="Also learn from the analysts' labels in the database (`monitor feedback`).",
+        ),
+    ] = True,
 ) -> None:
-    """Retrain the model on the packaged training corpus, the seeds and any --corpus files."""
+    """Retrain the model on the packaged training corpus, the seeds, any --corpus files and
+    the analysts' feedback."""
     from monitor.relevance import RelevanceModel
 
     if only and not corpus:
         raise typer.BadParameter("--only needs at least one --corpus file", param_hint="--only")
+    extra = _feedback(_state(ctx)) if feedback else []
     path = train_command(
-        _state(ctx), corpus or [], out=out, packaged=not only, topic=topic, query=query
+        _state(ctx),
+        corpus or [],
+        out=out,
+        packaged=not only,
+        topic=topic,
+        query=query,
+        extra=extra,
     )
     model = RelevanceModel.load(path)
     cv = model.metadata.get("cross_validation", {})

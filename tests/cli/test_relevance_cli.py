@@ -231,3 +231,19 @@ def test_crawl_keeps_noise_as_near_misses(tmp_path: Path) -> None:
     assert {str(r["title"]) for r in near} == expected
     relevant = json_lines(run_cli("articles", "--json", cwd=tmp_path).stdout)
     assert relevant and not {str(r["title"]) for r in relevant} & expected
+
+
+def test_retraining_learns_from_feedback(project: Path, db: Database) -> None:
+    store_pages(project, pages(project / "pages"))
+    ids = article_ids(db)
+    assert run_cli("feedback", str(ids["wrestling"]), "relevant", cwd=project).returncode == 0
+    assert run_cli("feedback", str(ids["oil"]), "irrelevant", cwd=project).returncode == 0
+    out = project / "retrained.json"
+    trained = run_cli("relevance", "train", "--out", str(out), cwd=project)
+    assert trained.returncode == 0, trained.stderr
+    assert "analyst feedback: 2 labelled stories" in trained.stdout
+    assert out.exists()
+    skipped = run_cli(
+        "relevance", "train", "--no-feedback", "--out", str(project / "plain.json"), cwd=project
+    )
+    assert skipped.returncode == 0 and "analyst feedback" not in skipped.stdout
