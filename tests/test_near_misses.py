@@ -115,7 +115,10 @@ def test_a_relevant_copy_promotes_a_near_miss_story(db: Database) -> None:
     assert copy.outcome == "syndicated" and copy.story_id == near.story_id
     assert copy.alerts == 2
     with db.session() as session:
-        assert not session.get_one(Story, near.story_id).near_miss
+        story = session.get_one(Story, near.story_id)
+        assert not story.near_miss
+        copies = session.scalars(select(Article.relevance).where(Article.story_id == story.id))
+        assert story.relevance == max(r for r in copies if r is not None)
     # A third copy adds nothing: the story was alerted once.
     third = store.store(analyse("https://three.example/w", *NOISE["wrestling"], gate=lenient))
     assert third.alerts == 0 and len(alerts(db, near.story_id or 0)) == 2
@@ -182,3 +185,21 @@ def test_feedback_becomes_training_examples(db: Database) -> None:
     sanctions = examples[NOISE["sanctions"][0]]
     assert not sanctions.text.startswith(sanctions.title)
     assert sanctions.text.startswith("The Treasury Department")
+
+
+def test_a_short_teaser_is_judged_on_what_is_visible(db: Database) -> None:
+    teaser = (  # a wire item of two short paragraphs, much of it about the visit's logistics
+        "Russian deputy minister arrives in Havana for trade talks",
+        [
+            "HAVANA (Wire) - Russia's deputy economy minister arrived in Havana on Monday for "
+            "two days of talks with Cuban officials on trade, fuel deliveries and Mir payment "
+            "cards, the Russian embassy said.",
+            "The minister is also due to visit the port of Mariel, where a Russian company is "
+            "refitting an old cargo terminal for container ships, before flying back to Moscow "
+            "on Wednesday evening. Cuban state television showed him being greeted at the airport "
+            "by the deputy minister of foreign trade.",
+        ],
+    )
+    analysis = analyse("https://wire.example/teaser", *teaser)
+    assert analysis.skip_reason is None and analysis.matched and not analysis.near_miss
+    assert store_for(db).store(analysis).outcome == "new"

@@ -3,7 +3,8 @@
 Starts the demo news web on 127.0.0.2–127.0.0.5 and a local SMTP server on 127.0.0.6, writes a
 config for them into ``demo-output/``, then runs ``monitor init``, ``monitor crawl``, lists the
 stories and the near misses (noise the query matched and the relevance model caught), promotes
-one near miss with ``monitor feedback``, sends the digest (also written to ``demo-output/digest.eml`` and ``.html``), publishes
+one near miss with ``monitor feedback``, sends the digest (also written to
+``demo-output/digest.eml`` and ``.html``), publishes
 a breaking story, crawls again (incremental: 304s, nothing re-downloaded) and sends the next
 digest, which holds only the new story.
 """
@@ -93,9 +94,9 @@ def _cli(config: Path, *args: str) -> int:
 
 def _near_miss_id(config: Path, title_part: str) -> int | None:
     """The id of the near miss whose title contains ``title_part`` (via the real CLI)."""
+    command = [sys.executable, "-m", "monitor", "--config", str(config)]
     listed = subprocess.run(
-        [sys.executable, "-m", "monitor", "--config", str(config), "articles", "--near-misses"]
-        + ["--json"],
+        [*command, "articles", "--near-misses", "--json"],
         capture_output=True,
         text=True,
         env={k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")},
