@@ -24,7 +24,7 @@ from monitor.relevance.lexicon import (
     Marker,
     lexicon_index,
 )
-from monitor.relevance.morphology import normalise_token
+from monitor.relevance.morphology import normalise_token, normaliser
 
 #: A sentence naming this many distinct countries (the sides included) is a list of countries.
 LIST_MIN_COUNTRIES = 4
@@ -41,6 +41,8 @@ _SENTENCE_SPLIT = regex.compile(
 )
 _YEAR = regex.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _BILATERAL = regex.compile(BILATERAL_PATTERN)
+_DASH = regex.compile(r"[-–—]")
+_DASH_WINDOW = 24  # characters either side of a dash searched for a bilateral compound
 # "Кубинка" (a town near Moscow) is also the word for a Cuban woman: capitalised inside a
 # sentence it is the town.
 _KUBINKA = normalise_token("кубинка", "ru")
@@ -80,27 +82,33 @@ class ArticleFacts:
     years: list[int]
     bilateral: list[str]
 
-    @property
-    def sentences(self) -> list[SentenceFacts]:
-        return [s for paragraph in self.paragraphs for s in paragraph]
+    sentences: list[SentenceFacts] = field(init=False)  # all paragraphs' sentences, in order
+    country_totals: Counter[str] = field(init=False)  # mentions per country, title included
+    marker_totals: Counter[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sentences = [s for paragraph in self.paragraphs for s in paragraph]
+        self.country_totals = Counter(self.title.countries)
+        self.marker_totals = Counter(self.title.markers)
+        for sentence in self.sentences:
+            if sentence.countries:
+                self.country_totals.update(sentence.countries)
+            if sentence.markers:
+                self.marker_totals.update(sentence.markers)
 
     def total(self, key: str) -> int:
         """Mentions of one country in title and text."""
-        return self.title.countries[key] + sum(s.countries[key] for s in self.sentences)
+        return self.country_totals[key]
 
     def marker_total(self, marker: Marker) -> int:
-        return self.title.markers[marker] + sum(s.markers[marker] for s in self.sentences)
+        return self.marker_totals[marker]
 
     def top_third_country(self) -> tuple[str, int]:
         """The most-mentioned country other than the two sides and the United States."""
-        counts: Counter[str] = Counter(self.title.countries)
-        for sentence in self.sentences:
-            counts.update(sentence.countries)
-        for key in (SIDE_A, SIDE_B, US):
-            counts.pop(key, None)
-        if not counts:
+        others = [(n, k) for k, n in self.country_totals.items() if k not in (SIDE_A, SIDE_B, US)]
+        if not others:
             return "", 0
-        key, count = max(counts.items(), key=lambda item: (item[1], item[0]))
+        count, key = max(others)
         return key, count
 
 
@@ -114,30 +122,52 @@ def split_sentences(paragraph: str) -> list[str]:
     return [s for s in _SENTENCE_SPLIT.split(paragraph) if s.strip()]
 
 
+_KUBINKA_TOWN = Concept(Marker.HOMONYM.value, "кубинка")
+
+
 def _read_sentence(sentence: str, language: str | None) -> SentenceFacts:
-    index = lexicon_index(language).by_first
+    lexicon = lexicon_index(language)
+    starts, single, multi = lexicon.starts, lexicon.single, lexicon.multi
     surfaces = WORD_RE.findall(sentence)
-    forms = [normalise_token(word, language) for word in surfaces]
+    forms = list(map(normaliser(language), surfaces))
     facts = SentenceFacts(words=len(forms))
-    i = 0
-    while i < len(forms):
+    covered = 0  # words before this position belong to an already matched phrase
+    for i in [i for i, form in enumerate(forms) if form in starts]:
+        if i < covered:
+            continue
         concept: Concept | None = None
-        length = 1
-        for phrase, candidate in index.get(forms[i], ()):
+        for phrase, candidate in (
+            multi.get((forms[i], forms[i + 1]), ()) if i + 1 < len(forms) else ()
+        ):
             if tuple(forms[i : i + len(phrase)]) == phrase:
-                concept, length = candidate, len(phrase)
+                concept, covered = candidate, i + len(phrase)
                 break
+        if concept is None:
+            concept = single.get(forms[i])
+            covered = i + 1
         if forms[i] == _KUBINKA and i > 0 and _KUBINKA_SURFACE.match(surfaces[i]):
-            concept, length = Concept(Marker.HOMONYM.value, "кубинка"), 1
-        if concept is not None:
-            if concept.kind == "country":
-                facts.countries[concept.key] += 1
-            else:
-                facts.markers[concept.kind] += 1
-                if concept.kind == Marker.HOMONYM:
-                    facts.homonyms.append(concept.key)
-        i += length
+            concept = _KUBINKA_TOWN
+        if concept is None:
+            continue
+        if concept.kind == "country":
+            facts.countries[concept.key] += 1
+        else:
+            facts.markers[concept.kind] += 1
+            if concept.kind == Marker.HOMONYM:
+                facts.homonyms.append(concept.key)
     return facts
+
+
+def _bilateral_compounds(folded: str) -> list[str]:
+    """ "Russian-Cuban"-style compounds; the pattern is tried only around dashes (fast)."""
+    found: dict[int, str] = {}
+    for dash in _DASH.finditer(folded):
+        start = max(dash.start() - _DASH_WINDOW, 0)
+        window = folded[start : dash.end() + _DASH_WINDOW]
+        for match in _BILATERAL.finditer(window):
+            if match.start() <= dash.start() - start < match.end():
+                found.setdefault(start + match.start(), match.group(0))
+    return [found[k] for k in sorted(found)]
 
 
 def analyse(title: str, text: str, language: str | None) -> ArticleFacts:
@@ -159,7 +189,7 @@ def analyse(title: str, text: str, language: str | None) -> ArticleFacts:
         lead_sentences=lead_sentences,
         words=words,
         years=[int(y) for y in _YEAR.findall(folded)],
-        bilateral=[m.group(0) for m in _BILATERAL.finditer(folded)],
+        bilateral=_bilateral_compounds(folded),
     )
 
 

@@ -194,7 +194,7 @@ homonym | mark cuban, cuba gooding, moscow mule, havana brown, russian blue, rus
   ; кубок, кубань, кубанский, кубик, русская рулетка, московский мул, марк кьюбан,
   куба гудинг, русская голубая, гавана браун, куб
 region | latin america, latin american, south america, central america, north america,
-  the americas ; américa latina, latinoamérica, latinoamericano, sudamérica, centroamérica,
+  americas ; américa latina, latinoamérica, latinoamericano, sudamérica, centroamérica,
   norteamérica ; латинская америка, латиноамериканский, южная америка, центральная америка
 """
 
@@ -238,33 +238,36 @@ def phrase_forms(phrase: str, language: str | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class LexiconIndex:
-    """Phrases by their first normal form, longest first, for one article language."""
+    """Lexicon phrases normalised for one article language: one-word ones by their form,
+    longer ones by their first two forms (longest first), and every phrase's first form."""
 
-    by_first: dict[str, tuple[tuple[tuple[str, ...], Concept], ...]]
-    country_count: int
+    single: dict[str, Concept]
+    multi: dict[tuple[str, str], tuple[tuple[tuple[str, ...], Concept], ...]]
+    starts: frozenset[str]
 
 
 @lru_cache(maxsize=8)
 def lexicon_index(language: str | None) -> LexiconIndex:
     """Every lexicon phrase normalised the way text in ``language`` is (built once per language)."""
-    entries: dict[str, list[tuple[tuple[str, ...], Concept]]] = {}
-    keys: set[str] = set()
+    single: dict[str, Concept] = {}
+    multi: dict[tuple[str, str], list[tuple[tuple[str, ...], Concept]]] = {}
 
     def add(phrase: str, concept: Concept) -> None:
         forms = phrase_forms(phrase, language)
-        if forms:
-            entries.setdefault(forms[0], []).append((forms, concept))
+        if len(forms) == 1:
+            single.setdefault(forms[0], concept)
+        elif forms:
+            multi.setdefault((forms[0], forms[1]), []).append((forms, concept))
 
     for key, phrases in _rows(COUNTRIES):
-        keys.add(key)
         for phrase in phrases:
             add(phrase, Concept("country", key))
     for kind, phrases in _rows(MARKERS):
         marker = Marker(kind)
         for phrase in phrases:
             add(phrase, Concept(marker.value, phrase))
-    by_first = {
-        first: tuple(sorted(found, key=lambda item: -len(item[0])))
-        for first, found in entries.items()
-    }
-    return LexiconIndex(by_first=by_first, country_count=len(keys))
+    return LexiconIndex(
+        single=single,
+        multi={k: tuple(sorted(v, key=lambda item: -len(item[0]))) for k, v in multi.items()},
+        starts=frozenset(single) | {first for first, _ in multi},
+    )
