@@ -9,6 +9,9 @@ Two groups joined by an implicit AND: a Russia side and a Cuba side. Notes on th
   ``кремл*``, ``путин*``) and explicit case forms where a prefix would catch other words:
   ``куб*`` would match кубок (cup) and кубик (cube), ``гаван*`` would match гавань (harbour).
 * Castro only as "Fidel/Raúl Castro": a bare surname would pull in Xiomara Castro and others.
+* Coverage that never names the country (a tanker "reaches the island", "Остров свободы")
+  is caught by Cuba's usual metonyms and its main ports and resorts (Varadero, Matanzas,
+  Cienfuegos, Holguín, Camagüey); the relevance stage then judges what the wider gate lets in.
 * Known false positives are excluded with NOT phrases: the actor Cuba Gooding, Mark Cuban,
   the towns Moscow (Idaho), Cuba (New York, Missouri, New Mexico), the Moscow Mule cocktail.
   An exclusion only disables the word it guards (``moscow``, ``cuba``, ``cuban*``), so an
@@ -31,4 +34,7 @@ DEFAULT_QUERY = """\
   OR havana OR habana OR гавана OR гаваны OR гаване OR гавану OR гаваной
   OR díaz-canel OR диас-канел*
   OR "fidel castro" OR "raúl castro" OR "фидел* кастро" OR "раул* кастро"
+  OR "остров* свободы" OR "isla de la libertad"
+  OR varadero OR варадеро OR matanzas OR матансас OR cienfuegos OR сьенфуэгос
+  OR holguín OR ольгин* OR camagüey OR камагуэй
 )"""

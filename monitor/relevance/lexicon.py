@@ -23,17 +23,21 @@ SIDE_A, SIDE_B = "russia", "cuba"
 # Countries (name, demonym, capital, leaders where unambiguous). Russia and Cuba include the
 # Soviet Union and their leaders, as the default query does.
 COUNTRIES = """
-russia | russia, russian, russians, moscow, kremlin, putin, lavrov, soviet, soviets, ussr,
-  soviet union, medvedev, shoigu, mishustin, peskov, zakharova, rosneft, roscongress, belousov
-  ; rusia, ruso, rusa, moscú, kremlin, putin, lavrov, soviético, urss, unión soviética, medvédev,
-  shoigú, mishustin, peskov, zajárova, rosneft, federación de rusia
+russia | russia, russian, russians, moscow, muscovite, kremlin, putin, lavrov, soviet,
+  soviets, ussr, soviet union, medvedev, shoigu, mishustin, peskov, zakharova, rosneft,
+  roscongress, belousov
+  ; rusia, ruso, rusa, moscú, moscovita, kremlin, putin, lavrov, soviético, urss,
+  unión soviética, medvédev, shoigú, mishustin, peskov, zajárova, rosneft, federación de rusia
   ; россия, российский, россиянин, рф, москва, московский, кремль, кремлёвский, путин, лавров,
   советский, ссср, советский союз, медведев, шойгу, мишустин, песков, захарова, роснефть,
   русский, белоусов
-cuba | cuba, cuban, cubans, havana, díaz-canel, fidel castro, raúl castro, bruno rodríguez
-  ; cuba, cubano, habana, habanero, díaz-canel, fidel castro, raúl castro, bruno rodríguez
+cuba | cuba, cuban, cubans, havana, díaz-canel, fidel castro, raúl castro, bruno rodríguez,
+  varadero, matanzas, cienfuegos, holguín, camagüey, mariel, island of freedom
+  ; cuba, cubano, habana, habanero, díaz-canel, fidel castro, raúl castro, bruno rodríguez,
+  isla de la libertad
   ; куба, кубинский, кубинец, кубинка, гавана, гаванский, диас-канель, фидель кастро,
-  рауль кастро, бруно родригес
+  рауль кастро, бруно родригес, остров свободы, варадеро, матансас, сьенфуэгос, ольгин,
+  камагуэй, мариэль
 united-states | united states, u.s., usa, american, americans, washington, white house, biden,
   trump, pentagon, state department
   ; estados unidos, ee.uu., eeuu, eua, estadounidense, norteamericano, washington, casa blanca,
@@ -173,19 +177,25 @@ relation | bilateral, relations, ties, cooperation, agreement, accord, treaty, m
   intergovernmental, commission, visit, talks, delegation, ambassador, embassy, partnership,
   partner, ally, alliance, strategic, shipment, supply, tanker, oil, fuel, credit, loan, debt,
   investment, trade, exports, imports, tourists, tourism, flights, warship, frigate,
-  submarine, naval, military, minister, summit, aid, donation, scholarship, students
+  submarine, naval, military, minister, summit, aid, donation, scholarship, students,
+  university, exchange, culture, payments, bank, card, sugar, wheat, intelligence, espionage,
+  recruit, recruitment, recruiter, mercenary, contract, soldier, army, front
   ; bilateral, relaciones, vínculos, lazos, cooperación, acuerdo, tratado, memorando,
   intergubernamental, comisión, visita, conversaciones, delegación, embajador, embajada,
   asociación, socio, aliado, alianza, estratégico, envío, suministro, petrolero, petróleo,
   combustible, crédito, préstamo, deuda, inversión, comercio, exportaciones, importaciones,
   turistas, turismo, vuelos, buque de guerra, fragata, submarino, naval, militar, ministro,
-  cumbre, ayuda, donativo, donación, becas, estudiantes
+  cumbre, ayuda, donativo, donación, becas, estudiantes, universidad, intercambio, cultura,
+  pagos, banco, tarjeta, azúcar, trigo, inteligencia, espionaje, reclutamiento, reclutar,
+  reclutador, mercenario, contrato, soldado, ejército, frente
   ; двусторонний, отношения, связи, сотрудничество, соглашение, договор, меморандум,
   межправительственный, комиссия, визит, переговоры, делегация, посол, посольство,
   партнёрство, партнёр, союзник, стратегический, поставка, поставки, танкер, нефть,
   топливо, кредит, заём, долг, инвестиции, торговля, экспорт, импорт, туристы, туризм,
   рейсы, корабль, фрегат, подводная лодка, флот, военный, министр, саммит, помощь,
-  гуманитарный, стипендия, студенты
+  гуманитарный, стипендия, студенты, университет, вуз, обмен, культура, платёж, банк,
+  карта, сахар, пшеница, разведка, разведывательный, вербовка, завербовать, вербовщик,
+  наёмник, контракт, солдат, армия, фронт
 homonym | mark cuban, cuba gooding, moscow mule, havana brown, russian blue, russian roulette,
   russian doll, russian dressing, cuba libre, moscow idaho, cuba new york, cuba missouri,
   cuban sandwich, cuban heels, russian river, kubinka
