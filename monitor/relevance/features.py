@@ -204,6 +204,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "share_sentences_pair",
     "share_sentences_side",
     "share_paragraphs_pair",
+    "share_sentences_near_pair",
     "pair_sentences",
     "pair_sentences_outside_lists",
     "side_sentences_in_lists",
@@ -222,11 +223,26 @@ FEATURE_NAMES: tuple[str, ...] = (
     "homonyms",
     "homonym_share",
     "bilateral_compounds",
-    "relation_in_pair_sentences",
+    "relation_in_pair_paragraphs",
     "relation_density",
     "length",
     "short_text",
 )
+
+
+def _sentences_near_pair(paragraphs: list[list[SentenceFacts]]) -> int:
+    """Sentences naming a side with the other side in it or in a neighbouring sentence."""
+    near = 0
+    for paragraph in paragraphs:
+        for i, sentence in enumerate(paragraph):
+            if not sentence.has_side:
+                continue
+            window = paragraph[max(i - 1, 0) : i + 2]
+            if any(s.countries[SIDE_A] for s in window) and any(
+                s.countries[SIDE_B] for s in window
+            ):
+                near += 1
+    return near
 
 
 def _share(part: float, whole: float) -> float:
@@ -245,11 +261,13 @@ def feature_vector(facts: ArticleFacts) -> list[float]:
     lead_b = any(s.countries[SIDE_B] for s in lead) or title.countries[SIDE_B] > 0
     pair_sentences = [s for s in sentences if s.has_pair]
     side_sentences = [s for s in sentences if s.has_side]
-    pair_paragraphs = sum(
-        1
+    pair_paragraph_list = [
+        p
         for p in facts.paragraphs
         if any(s.countries[SIDE_A] for s in p) and any(s.countries[SIDE_B] for s in p)
-    )
+    ]
+    pair_paragraphs = len(pair_paragraph_list)
+    near_pair = _sentences_near_pair(facts.paragraphs)
     outside_lists = sum(1 for s in pair_sentences if not s.is_list)
     in_lists = sum(1 for s in side_sentences if s.is_list)
     largest_list = max((len(s.countries) for s in [title, *sentences]), default=0)
@@ -263,7 +281,11 @@ def feature_vector(facts: ArticleFacts) -> list[float]:
     old_years = sum(1 for y in facts.years if y < HISTORY_END_YEAR)
     homonyms = len(title.homonyms) + sum(len(s.homonyms) for s in sentences)
     per_100 = 100.0 / max(facts.words, 1)
-    relation_pair = sum(1 for s in pair_sentences if s.markers[Marker.RELATION])
+    # Words of dealings (visits, supplies, credit...) where both sides are in one paragraph:
+    # natural prose often names Moscow in one sentence and the island in the next.
+    relation_pair = sum(
+        1 for p in pair_paragraph_list if any(s.markers[Marker.RELATION] for s in p)
+    )
     if title.has_pair and title.markers[Marker.RELATION]:
         relation_pair += 1
     values = {
@@ -277,6 +299,7 @@ def feature_vector(facts: ArticleFacts) -> list[float]:
         "share_sentences_pair": _share(len(pair_sentences), n_sentences),
         "share_sentences_side": _share(len(side_sentences), n_sentences),
         "share_paragraphs_pair": _share(pair_paragraphs, len(facts.paragraphs)),
+        "share_sentences_near_pair": _share(near_pair, len(side_sentences)),
         "pair_sentences": math.log1p(len(pair_sentences)) / math.log(10),
         "pair_sentences_outside_lists": math.log1p(outside_lists) / math.log(10),
         "side_sentences_in_lists": _share(in_lists, len(side_sentences)),
@@ -301,7 +324,7 @@ def feature_vector(facts: ArticleFacts) -> list[float]:
         "homonyms": math.log1p(homonyms) / math.log(10),
         "homonym_share": _share(homonyms, homonyms + count_a + count_b),
         "bilateral_compounds": math.log1p(len(facts.bilateral)) / math.log(10),
-        "relation_in_pair_sentences": _share(relation_pair, len(pair_sentences) + title.has_pair),
+        "relation_in_pair_paragraphs": _share(relation_pair, pair_paragraphs + title.has_pair),
         "relation_density": min(facts.marker_total(Marker.RELATION) * per_100, 10.0) / 10.0,
         "length": min(math.log1p(facts.words) / math.log(3000), 1.0),
         "short_text": float(facts.words < SHORT_WORDS),

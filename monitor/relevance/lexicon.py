@@ -25,19 +25,32 @@ SIDE_A, SIDE_B = "russia", "cuba"
 COUNTRIES = """
 russia | russia, russian, russians, moscow, muscovite, kremlin, putin, lavrov, soviet,
   soviets, ussr, soviet union, medvedev, shoigu, mishustin, peskov, zakharova, rosneft,
-  roscongress, belousov
+  roscongress, belousov, manturov, chernyshenko, siluanov, reshetnikov, volodin, matviyenko,
+  patrushev, naryshkin, ryabkov, kolokoltsev, sechin, aeroflot, rosatom, gazprom, zarubezhneft,
+  lukoil, kamaz, sberbank, rostec, russian railways, st petersburg, saint petersburg,
+  northern fleet, russian federation
   ; rusia, ruso, rusa, moscú, moscovita, kremlin, putin, lavrov, soviético, urss,
-  unión soviética, medvédev, shoigú, mishustin, peskov, zajárova, rosneft, federación de rusia
+  unión soviética, medvédev, shoigú, mishustin, peskov, zajárova, rosneft, federación de rusia,
+  mánturov, chernyshenko, silúanov, reshétnikov, volodin, matvienko, pátrushev, narishkin,
+  riabkov, kolokóltsev, sechin, aeroflot, rosatom, gazprom, zarubezhneft, lukoil, kamaz,
+  sberbank, rostec, san petersburgo, flota del norte
   ; россия, российский, россиянин, рф, москва, московский, кремль, кремлёвский, путин, лавров,
   советский, ссср, советский союз, медведев, шойгу, мишустин, песков, захарова, роснефть,
-  русский, белоусов
+  русский, белоусов, мантуров, чернышенко, силуанов, решетников, володин, матвиенко,
+  патрушев, нарышкин, рябков, колокольцев, сечин, аэрофлот, росатом, газпром,
+  зарубежнефть, лукойл, камаз, сбербанк, ростех, ржд, петербург, санкт-петербург,
+  северный флот
 cuba | cuba, cuban, cubans, havana, díaz-canel, fidel castro, raúl castro, bruno rodríguez,
-  varadero, matanzas, cienfuegos, holguín, camagüey, mariel, island of freedom
+  varadero, matanzas, cienfuegos, holguín, camagüey, mariel, island of freedom, marrero,
+  cabrisas, cupet, gaviota, granma, prensa latina, cubadebate, pinar del río, cayo coco,
+  isle of youth
   ; cuba, cubano, habana, habanero, díaz-canel, fidel castro, raúl castro, bruno rodríguez,
-  isla de la libertad
+  isla de la libertad, marrero, cabrisas, cupet, gaviota, granma, prensa latina, cubadebate,
+  pinar del río, cayo coco, isla de la juventud, unión eléctrica
   ; куба, кубинский, кубинец, кубинка, гавана, гаванский, диас-канель, фидель кастро,
   рауль кастро, бруно родригес, остров свободы, варадеро, матансас, сьенфуэгос, ольгин,
-  камагуэй, мариэль
+  камагуэй, мариэль, марреро, кабрисас, гавиота, гранма, пренса латина, пинар-дель-рио,
+  кайо-коко
 united-states | united states, u.s., usa, american, americans, washington, white house, biden,
   trump, pentagon, state department
   ; estados unidos, ee.uu., eeuu, eua, estadounidense, norteamericano, washington, casa blanca,

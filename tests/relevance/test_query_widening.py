@@ -16,6 +16,8 @@ QUERY = compile_query(DEFAULT_QUERY)
         ("Остров свободы получит кредит", "Москва выделит Острову свободы заём."),
         ("Nuevos vuelos", "Aeroflot volará de Moscú a Varadero cada día."),
         ("Порт Сьенфуэгос", "Российское судно прибыло в Сьенфуэгос."),
+        ("МИД РФ о Кубе", "В МИД РФ прокомментировали положение на Кубе."),
+        ("Русская церковь", "Русский храм открылся в гаванском районе Регла."),
     ],
 )
 def test_metonyms_and_ports_match_with_russia(title: str, body: str) -> None:
@@ -24,3 +26,7 @@ def test_metonyms_and_ports_match_with_russia(title: str, body: str) -> None:
 
 def test_ports_alone_do_not_match() -> None:
     assert not QUERY.match("Beach season", "Tourists from Canada filled Varadero hotels.").matched
+
+
+def test_harbour_is_not_havana() -> None:
+    assert not QUERY.match("Гавань", "В гавани Мурманска стоят русские суда.").matched
