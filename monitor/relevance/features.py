@@ -24,7 +24,7 @@ from monitor.relevance.lexicon import (
     Marker,
     lexicon_index,
 )
-from monitor.relevance.morphology import normalise_token
+from monitor.relevance.morphology import normalise_token, normaliser
 
 #: A sentence naming this many distinct countries (the sides included) is a list of countries.
 LIST_MIN_COUNTRIES = 4
@@ -41,6 +41,8 @@ _SENTENCE_SPLIT = regex.compile(
 )
 _YEAR = regex.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _BILATERAL = regex.compile(BILATERAL_PATTERN)
+_DASH = regex.compile(r"[-–—]")
+_DASH_WINDOW = 24  # characters either side of a dash searched for a bilateral compound
 # "Кубинка" (a town near Moscow) is also the word for a Cuban woman: capitalised inside a
 # sentence it is the town.
 _KUBINKA = normalise_token("кубинка", "ru")
@@ -80,27 +82,33 @@ class ArticleFacts:
     years: list[int]
     bilateral: list[str]
 
-    @property
-    def sentences(self) -> list[SentenceFacts]:
-        return [s for paragraph in self.paragraphs for s in paragraph]
+    sentences: list[SentenceFacts] = field(init=False)  # all paragraphs' sentences, in order
+    country_totals: Counter[str] = field(init=False)  # mentions per country, title included
+    marker_totals: Counter[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.sentences = [s for paragraph in self.paragraphs for s in paragraph]
+        self.country_totals = Counter(self.title.countries)
+        self.marker_totals = Counter(self.title.markers)
+        for sentence in self.sentences:
+            if sentence.countries:
+                self.country_totals.update(sentence.countries)
+            if sentence.markers:
+                self.marker_totals.update(sentence.markers)
 
     def total(self, key: str) -> int:
         """Mentions of one country in title and text."""
-        return self.title.countries[key] + sum(s.countries[key] for s in self.sentences)
+        return self.country_totals[key]
 
     def marker_total(self, marker: Marker) -> int:
-        return self.title.markers[marker] + sum(s.markers[marker] for s in self.sentences)
+        return self.marker_totals[marker]
 
     def top_third_country(self) -> tuple[str, int]:
         """The most-mentioned country other than the two sides and the United States."""
-        counts: Counter[str] = Counter(self.title.countries)
-        for sentence in self.sentences:
-            counts.update(sentence.countries)
-        for key in (SIDE_A, SIDE_B, US):
-            counts.pop(key, None)
-        if not counts:
+        others = [(n, k) for k, n in self.country_totals.items() if k not in (SIDE_A, SIDE_B, US)]
+        if not others:
             return "", 0
-        key, count = max(counts.items(), key=lambda item: (item[1], item[0]))
+        count, key = max(others)
         return key, count
 
 
@@ -114,30 +122,52 @@ def split_sentences(paragraph: str) -> list[str]:
     return [s for s in _SENTENCE_SPLIT.split(paragraph) if s.strip()]
 
 
+_KUBINKA_TOWN = Concept(Marker.HOMONYM.value, "кубинка")
+
+
 def _read_sentence(sentence: str, language: str | None) -> SentenceFacts:
-    index = lexicon_index(language).by_first
+    lexicon = lexicon_index(language)
+    starts, single, multi = lexicon.starts, lexicon.single, lexicon.multi
     surfaces = WORD_RE.findall(sentence)
-    forms = [normalise_token(word, language) for word in surfaces]
+    forms = list(map(normaliser(language), surfaces))
     facts = SentenceFacts(words=len(forms))
-    i = 0
-    while i < len(forms):
+    covered = 0  # words before this position belong to an already matched phrase
+    for i in [i for i, form in enumerate(forms) if form in starts]:
+        if i < covered:
+            continue
         concept: Concept | None = None
-        length = 1
-        for phrase, candidate in index.get(forms[i], ()):
+        for phrase, candidate in (
+            multi.get((forms[i], forms[i + 1]), ()) if i + 1 < len(forms) else ()
+        ):
             if tuple(forms[i : i + len(phrase)]) == phrase:
-                concept, length = candidate, len(phrase)
+                concept, covered = candidate, i + len(phrase)
                 break
+        if concept is None:
+            concept = single.get(forms[i])
+            covered = i + 1
         if forms[i] == _KUBINKA and i > 0 and _KUBINKA_SURFACE.match(surfaces[i]):
-            concept, length = Concept(Marker.HOMONYM.value, "кубинка"), 1
-        if concept is not None:
-            if concept.kind == "country":
-                facts.countries[concept.key] += 1
-            else:
-                facts.markers[concept.kind] += 1
-                if concept.kind == Marker.HOMONYM:
-                    facts.homonyms.append(concept.key)
-        i += length
+            concept = _KUBINKA_TOWN
+        if concept is None:
+            continue
+        if concept.kind == "country":
+            facts.countries[concept.key] += 1
+        else:
+            facts.markers[concept.kind] += 1
+            if concept.kind == Marker.HOMONYM:
+                facts.homonyms.append(concept.key)
     return facts
+
+
+def _bilateral_compounds(folded: str) -> list[str]:
+    """ "Russian-Cuban"-style compounds; the pattern is tried only around dashes (fast)."""
+    found: dict[int, str] = {}
+    for dash in _DASH.finditer(folded):
+        start = max(dash.start() - _DASH_WINDOW, 0)
+        window = folded[start : dash.end() + _DASH_WINDOW]
+        for match in _BILATERAL.finditer(window):
+            if match.start() <= dash.start() - start < match.end():
+                found.setdefault(start + match.start(), match.group(0))
+    return [found[k] for k in sorted(found)]
 
 
 def analyse(title: str, text: str, language: str | None) -> ArticleFacts:
@@ -159,7 +189,7 @@ def analyse(title: str, text: str, language: str | None) -> ArticleFacts:
         lead_sentences=lead_sentences,
         words=words,
         years=[int(y) for y in _YEAR.findall(folded)],
-        bilateral=[m.group(0) for m in _BILATERAL.finditer(folded)],
+        bilateral=_bilateral_compounds(folded),
     )
 
 
@@ -174,6 +204,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "share_sentences_pair",
     "share_sentences_side",
     "share_paragraphs_pair",
+    "share_sentences_near_pair",
     "pair_sentences",
     "pair_sentences_outside_lists",
     "side_sentences_in_lists",
@@ -192,11 +223,26 @@ FEATURE_NAMES: tuple[str, ...] = (
     "homonyms",
     "homonym_share",
     "bilateral_compounds",
-    "relation_in_pair_sentences",
+    "relation_in_pair_paragraphs",
     "relation_density",
     "length",
     "short_text",
 )
+
+
+def _sentences_near_pair(paragraphs: list[list[SentenceFacts]]) -> int:
+    """Sentences naming a side with the other side in it or in a neighbouring sentence."""
+    near = 0
+    for paragraph in paragraphs:
+        for i, sentence in enumerate(paragraph):
+            if not sentence.has_side:
+                continue
+            window = paragraph[max(i - 1, 0) : i + 2]
+            if any(s.countries[SIDE_A] for s in window) and any(
+                s.countries[SIDE_B] for s in window
+            ):
+                near += 1
+    return near
 
 
 def _share(part: float, whole: float) -> float:
@@ -215,11 +261,13 @@ def feature_vector(facts: ArticleFacts) -> list[float]:
     lead_b = any(s.countries[SIDE_B] for s in lead) or title.countries[SIDE_B] > 0
     pair_sentences = [s for s in sentences if s.has_pair]
     side_sentences = [s for s in sentences if s.has_side]
-    pair_paragraphs = sum(
-        1
+    pair_paragraph_list = [
+        p
         for p in facts.paragraphs
         if any(s.countries[SIDE_A] for s in p) and any(s.countries[SIDE_B] for s in p)
-    )
+    ]
+    pair_paragraphs = len(pair_paragraph_list)
+    near_pair = _sentences_near_pair(facts.paragraphs)
     outside_lists = sum(1 for s in pair_sentences if not s.is_list)
     in_lists = sum(1 for s in side_sentences if s.is_list)
     largest_list = max((len(s.countries) for s in [title, *sentences]), default=0)
@@ -233,7 +281,11 @@ def feature_vector(facts: ArticleFacts) -> list[float]:
     old_years = sum(1 for y in facts.years if y < HISTORY_END_YEAR)
     homonyms = len(title.homonyms) + sum(len(s.homonyms) for s in sentences)
     per_100 = 100.0 / max(facts.words, 1)
-    relation_pair = sum(1 for s in pair_sentences if s.markers[Marker.RELATION])
+    # Words of dealings (visits, supplies, credit...) where both sides are in one paragraph:
+    # natural prose often names Moscow in one sentence and the island in the next.
+    relation_pair = sum(
+        1 for p in pair_paragraph_list if any(s.markers[Marker.RELATION] for s in p)
+    )
     if title.has_pair and title.markers[Marker.RELATION]:
         relation_pair += 1
     values = {
@@ -247,6 +299,7 @@ def feature_vector(facts: ArticleFacts) -> list[float]:
         "share_sentences_pair": _share(len(pair_sentences), n_sentences),
         "share_sentences_side": _share(len(side_sentences), n_sentences),
         "share_paragraphs_pair": _share(pair_paragraphs, len(facts.paragraphs)),
+        "share_sentences_near_pair": _share(near_pair, len(side_sentences)),
         "pair_sentences": math.log1p(len(pair_sentences)) / math.log(10),
         "pair_sentences_outside_lists": math.log1p(outside_lists) / math.log(10),
         "side_sentences_in_lists": _share(in_lists, len(side_sentences)),
@@ -271,7 +324,7 @@ def feature_vector(facts: ArticleFacts) -> list[float]:
         "homonyms": math.log1p(homonyms) / math.log(10),
         "homonym_share": _share(homonyms, homonyms + count_a + count_b),
         "bilateral_compounds": math.log1p(len(facts.bilateral)) / math.log(10),
-        "relation_in_pair_sentences": _share(relation_pair, len(pair_sentences) + title.has_pair),
+        "relation_in_pair_paragraphs": _share(relation_pair, pair_paragraphs + title.has_pair),
         "relation_density": min(facts.marker_total(Marker.RELATION) * per_100, 10.0) / 10.0,
         "length": min(math.log1p(facts.words) / math.log(3000), 1.0),
         "short_text": float(facts.words < SHORT_WORDS),

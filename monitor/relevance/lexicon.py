@@ -23,17 +23,34 @@ SIDE_A, SIDE_B = "russia", "cuba"
 # Countries (name, demonym, capital, leaders where unambiguous). Russia and Cuba include the
 # Soviet Union and their leaders, as the default query does.
 COUNTRIES = """
-russia | russia, russian, russians, moscow, kremlin, putin, lavrov, soviet, soviets, ussr,
-  soviet union, medvedev, shoigu, mishustin, peskov, zakharova, rosneft, roscongress, belousov
-  ; rusia, ruso, rusa, moscú, kremlin, putin, lavrov, soviético, urss, unión soviética, medvédev,
-  shoigú, mishustin, peskov, zajárova, rosneft, federación de rusia
+russia | russia, russian, russians, moscow, muscovite, kremlin, putin, lavrov, soviet,
+  soviets, ussr, soviet union, medvedev, shoigu, mishustin, peskov, zakharova, rosneft,
+  roscongress, belousov, manturov, chernyshenko, siluanov, reshetnikov, volodin, matviyenko,
+  patrushev, naryshkin, ryabkov, kolokoltsev, sechin, aeroflot, rosatom, gazprom, zarubezhneft,
+  lukoil, kamaz, sberbank, rostec, russian railways, st petersburg, saint petersburg,
+  northern fleet, russian federation
+  ; rusia, ruso, rusa, moscú, moscovita, kremlin, putin, lavrov, soviético, urss,
+  unión soviética, medvédev, shoigú, mishustin, peskov, zajárova, rosneft, federación de rusia,
+  mánturov, chernyshenko, silúanov, reshétnikov, volodin, matvienko, pátrushev, narishkin,
+  riabkov, kolokóltsev, sechin, aeroflot, rosatom, gazprom, zarubezhneft, lukoil, kamaz,
+  sberbank, rostec, san petersburgo, flota del norte
   ; россия, российский, россиянин, рф, москва, московский, кремль, кремлёвский, путин, лавров,
   советский, ссср, советский союз, медведев, шойгу, мишустин, песков, захарова, роснефть,
-  русский, белоусов
-cuba | cuba, cuban, cubans, havana, díaz-canel, fidel castro, raúl castro, bruno rodríguez
-  ; cuba, cubano, habana, habanero, díaz-canel, fidel castro, raúl castro, bruno rodríguez
+  русский, белоусов, мантуров, чернышенко, силуанов, решетников, володин, матвиенко,
+  патрушев, нарышкин, рябков, колокольцев, сечин, аэрофлот, росатом, газпром,
+  зарубежнефть, лукойл, камаз, сбербанк, ростех, ржд, петербург, санкт-петербург,
+  северный флот
+cuba | cuba, cuban, cubans, havana, díaz-canel, fidel castro, raúl castro, bruno rodríguez,
+  varadero, matanzas, cienfuegos, holguín, camagüey, mariel, island of freedom, marrero,
+  cabrisas, cupet, gaviota, granma, prensa latina, cubadebate, pinar del río, cayo coco,
+  isle of youth
+  ; cuba, cubano, habana, habanero, díaz-canel, fidel castro, raúl castro, bruno rodríguez,
+  isla de la libertad, marrero, cabrisas, cupet, gaviota, granma, prensa latina, cubadebate,
+  pinar del río, cayo coco, isla de la juventud, unión eléctrica
   ; куба, кубинский, кубинец, кубинка, гавана, гаванский, диас-канель, фидель кастро,
-  рауль кастро, бруно родригес
+  рауль кастро, бруно родригес, остров свободы, варадеро, матансас, сьенфуэгос, ольгин,
+  камагуэй, мариэль, марреро, кабрисас, гавиота, гранма, пренса латина, пинар-дель-рио,
+  кайо-коко
 united-states | united states, u.s., usa, american, americans, washington, white house, biden,
   trump, pentagon, state department
   ; estados unidos, ee.uu., eeuu, eua, estadounidense, norteamericano, washington, casa blanca,
@@ -173,19 +190,25 @@ relation | bilateral, relations, ties, cooperation, agreement, accord, treaty, m
   intergovernmental, commission, visit, talks, delegation, ambassador, embassy, partnership,
   partner, ally, alliance, strategic, shipment, supply, tanker, oil, fuel, credit, loan, debt,
   investment, trade, exports, imports, tourists, tourism, flights, warship, frigate,
-  submarine, naval, military, minister, summit, aid, donation, scholarship, students
+  submarine, naval, military, minister, summit, aid, donation, scholarship, students,
+  university, exchange, culture, payments, bank, card, sugar, wheat, intelligence, espionage,
+  recruit, recruitment, recruiter, mercenary, contract, soldier, army, front
   ; bilateral, relaciones, vínculos, lazos, cooperación, acuerdo, tratado, memorando,
   intergubernamental, comisión, visita, conversaciones, delegación, embajador, embajada,
   asociación, socio, aliado, alianza, estratégico, envío, suministro, petrolero, petróleo,
   combustible, crédito, préstamo, deuda, inversión, comercio, exportaciones, importaciones,
   turistas, turismo, vuelos, buque de guerra, fragata, submarino, naval, militar, ministro,
-  cumbre, ayuda, donativo, donación, becas, estudiantes
+  cumbre, ayuda, donativo, donación, becas, estudiantes, universidad, intercambio, cultura,
+  pagos, banco, tarjeta, azúcar, trigo, inteligencia, espionaje, reclutamiento, reclutar,
+  reclutador, mercenario, contrato, soldado, ejército, frente
   ; двусторонний, отношения, связи, сотрудничество, соглашение, договор, меморандум,
   межправительственный, комиссия, визит, переговоры, делегация, посол, посольство,
   партнёрство, партнёр, союзник, стратегический, поставка, поставки, танкер, нефть,
   топливо, кредит, заём, долг, инвестиции, торговля, экспорт, импорт, туристы, туризм,
   рейсы, корабль, фрегат, подводная лодка, флот, военный, министр, саммит, помощь,
-  гуманитарный, стипендия, студенты
+  гуманитарный, стипендия, студенты, университет, вуз, обмен, культура, платёж, банк,
+  карта, сахар, пшеница, разведка, разведывательный, вербовка, завербовать, вербовщик,
+  наёмник, контракт, солдат, армия, фронт
 homonym | mark cuban, cuba gooding, moscow mule, havana brown, russian blue, russian roulette,
   russian doll, russian dressing, cuba libre, moscow idaho, cuba new york, cuba missouri,
   cuban sandwich, cuban heels, russian river, kubinka
@@ -194,7 +217,7 @@ homonym | mark cuban, cuba gooding, moscow mule, havana brown, russian blue, rus
   ; кубок, кубань, кубанский, кубик, русская рулетка, московский мул, марк кьюбан,
   куба гудинг, русская голубая, гавана браун, куб
 region | latin america, latin american, south america, central america, north america,
-  the americas ; américa latina, latinoamérica, latinoamericano, sudamérica, centroamérica,
+  americas ; américa latina, latinoamérica, latinoamericano, sudamérica, centroamérica,
   norteamérica ; латинская америка, латиноамериканский, южная америка, центральная америка
 """
 
@@ -238,33 +261,36 @@ def phrase_forms(phrase: str, language: str | None) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class LexiconIndex:
-    """Phrases by their first normal form, longest first, for one article language."""
+    """Lexicon phrases normalised for one article language: one-word ones by their form,
+    longer ones by their first two forms (longest first), and every phrase's first form."""
 
-    by_first: dict[str, tuple[tuple[tuple[str, ...], Concept], ...]]
-    country_count: int
+    single: dict[str, Concept]
+    multi: dict[tuple[str, str], tuple[tuple[tuple[str, ...], Concept], ...]]
+    starts: frozenset[str]
 
 
 @lru_cache(maxsize=8)
 def lexicon_index(language: str | None) -> LexiconIndex:
     """Every lexicon phrase normalised the way text in ``language`` is (built once per language)."""
-    entries: dict[str, list[tuple[tuple[str, ...], Concept]]] = {}
-    keys: set[str] = set()
+    single: dict[str, Concept] = {}
+    multi: dict[tuple[str, str], list[tuple[tuple[str, ...], Concept]]] = {}
 
     def add(phrase: str, concept: Concept) -> None:
         forms = phrase_forms(phrase, language)
-        if forms:
-            entries.setdefault(forms[0], []).append((forms, concept))
+        if len(forms) == 1:
+            single.setdefault(forms[0], concept)
+        elif forms:
+            multi.setdefault((forms[0], forms[1]), []).append((forms, concept))
 
     for key, phrases in _rows(COUNTRIES):
-        keys.add(key)
         for phrase in phrases:
             add(phrase, Concept("country", key))
     for kind, phrases in _rows(MARKERS):
         marker = Marker(kind)
         for phrase in phrases:
             add(phrase, Concept(marker.value, phrase))
-    by_first = {
-        first: tuple(sorted(found, key=lambda item: -len(item[0])))
-        for first, found in entries.items()
-    }
-    return LexiconIndex(by_first=by_first, country_count=len(keys))
+    return LexiconIndex(
+        single=single,
+        multi={k: tuple(sorted(v, key=lambda item: -len(item[0]))) for k, v in multi.items()},
+        starts=frozenset(single) | {first for first, _ in multi},
+    )

@@ -64,7 +64,12 @@ def _candidate_reasons(facts: ArticleFacts, values: dict[str, float]) -> list[_R
         out.append(
             _Reason(
                 f"both sides in {pair} of {len(sentences)} sentences",
-                ("share_sentences_pair", "pair_sentences", "share_paragraphs_pair"),
+                (
+                    "share_sentences_pair",
+                    "pair_sentences",
+                    "share_paragraphs_pair",
+                    "share_sentences_near_pair",
+                ),
             )
         )
     elif sentences:
@@ -109,11 +114,11 @@ def _candidate_reasons(facts: ArticleFacts, values: dict[str, float]) -> list[_R
         out.append(_Reason(f"look-alike: {', '.join(homonyms[:3])}", ("homonyms", "homonym_share")))
     if facts.bilateral:
         out.append(_Reason(f"bilateral marker: {facts.bilateral[0]}", ("bilateral_compounds",)))
-    if values["relation_in_pair_sentences"] >= 0.5:
+    if values["relation_in_pair_paragraphs"] >= 0.5:
         out.append(
             _Reason(
                 "words of bilateral dealings next to the pair",
-                ("relation_in_pair_sentences", "relation_density"),
+                ("relation_in_pair_paragraphs", "relation_density"),
             )
         )
     if values["short_text"]:

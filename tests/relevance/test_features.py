@@ -31,7 +31,7 @@ def test_pair_sentence_outside_a_list() -> None:
     assert features["title_both"] == 1.0
     assert features["lead_pair_sentence"] == 1.0
     assert features["pair_only_in_lists"] == 0.0
-    assert features["relation_in_pair_sentences"] > 0
+    assert features["relation_in_pair_paragraphs"] > 0
 
 
 def test_kubinka_is_not_cuba() -> None:
