@@ -247,3 +247,15 @@ def test_retraining_learns_from_feedback(project: Path, db: Database) -> None:
         "relevance", "train", "--no-feedback", "--out", str(project / "plain.json"), cwd=project
     )
     assert skipped.returncode == 0 and "analyst feedback" not in skipped.stdout
+
+
+def test_query_test_shows_relevance(project: Path) -> None:
+    store_pages(project, pages(project / "pages"))
+    result = run_cli("query", "test", "cuba*", cwd=project, env={"COLUMNS": "300"})
+    assert result.returncode == 0, result.stderr
+    lines = {line for line in result.stdout.splitlines() if "│" in line}
+    sanctions = [line for line in lines if "Treasury widens" in line]
+    oil = [line for line in lines if "Russian tanker delivers" in line]
+    assert sanctions and "near miss" in sanctions[0]
+    assert oil and "near miss" not in oil[0]
+    assert " rel " in result.stdout or "┃ rel" in result.stdout
