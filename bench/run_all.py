@@ -36,6 +36,7 @@ def main() -> int:
     benches: tuple[tuple[str, list[str]], ...] = (
         ("extraction_bench.py", []),
         ("pipeline_bench.py", []),
+        ("relevance_bench.py", []),
         ("crawl_bench.py", sys.argv[1:]),
     )
     for script, args in benches:

@@ -69,7 +69,15 @@ class QueryConfig(_Strict):
     """The analysts' query that decides which articles are relevant."""
 
     match: str = Field("", validate_default=True)
-    min_score: float = Field(0.0, ge=0)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_min_score(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "min_score" in data:
+            raise ValueError(
+                "min_score was removed: the relevance model decides ([relevance] threshold)"
+            )
+        return data
 
     @field_validator("match")
     @classmethod
@@ -79,6 +87,16 @@ class QueryConfig(_Strict):
 
             return DEFAULT_QUERY
         return _check_query(value)
+
+
+class RelevanceConfig(_Strict):
+    """Stage 2: the relevance model that judges whether a query match is about the topic."""
+
+    enabled: bool = True
+    # None: the model's own threshold.
+    threshold: float | None = Field(None, ge=0, le=1)
+    # A model file, relative to the config file; None: the packaged Russia–Cuba model.
+    model: Path | None = None
 
 
 class SourceConfig(_Strict):
@@ -287,6 +305,7 @@ class MonitorConfig(_Strict):
 
     database: DatabaseConfig = DatabaseConfig()
     query: QueryConfig = QueryConfig()
+    relevance: RelevanceConfig = RelevanceConfig()
     sources: list[SourceConfig] = []
     email: EmailConfig = EmailConfig()
     crawl: CrawlConfig = CrawlConfig()
@@ -346,6 +365,12 @@ def config_from_dict(data: dict[str, Any], *, path: Path | str = "<config>") -> 
     except ValidationError as exc:
         raise ConfigError(_format_validation_error(exc, path)) from None
     updates: dict[str, Any] = {"path": Path(path) if path != "<config>" else None}
+    model = config.relevance.model
+    if model is not None and not model.expanduser().is_absolute():
+        base = Path(path).parent if path != "<config>" else Path()
+        updates["relevance"] = config.relevance.model_copy(
+            update={"model": (base / model.expanduser()).absolute()}
+        )
     if password:
         updates["email"] = config.email.model_copy(update={"password": SecretStr(password)})
     return config.model_copy(update=updates)

@@ -25,3 +25,21 @@ class SchemaOutdatedError(DatabaseError):
 
 class SMTPConfigError(MonitorError):
     """The SMTP server refused the connection or the login."""
+
+
+class RelevanceModelError(MonitorError):
+    """The relevance model file is missing, unreadable or not a model for these features."""
+
+    exit_code = 2
+
+
+class RelevanceTrainingError(MonitorError):
+    """A relevance model cannot be trained: too few labelled examples, or a bad corpus file."""
+
+    exit_code = 2
+
+
+class NotFoundError(MonitorError):
+    """A record named on the command line (an article id) does not exist."""
+
+    exit_code = 2

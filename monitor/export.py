@@ -32,18 +32,22 @@ def story_file_name(position: int, canonical_url: str) -> str:
 
 
 def export_stories(
-    db: Database, directory: Path, *, since: datetime | None = None
+    db: Database, directory: Path, *, since: datetime | None = None, near_misses: bool = False
 ) -> list[ExportedFile]:
-    """Write every story (first seen at or after ``since``) into ``directory``; idempotent.
+    """Write every relevant story (first seen at or after ``since``) into ``directory``;
+    idempotent. Near misses are left out (``near_misses``: only they are written).
+
+    A story's position counts every story, near misses too, so a story's file name does not
+    change when another is promoted or demoted.
 
     File names are derived only from the discovery order and a hash, so no name can escape
     ``directory``; files are written atomically and left alone when unchanged.
     """
-    return list(iter_export(db, directory, since=since))
+    return list(iter_export(db, directory, since=since, near_misses=near_misses))
 
 
 def iter_export(
-    db: Database, directory: Path, *, since: datetime | None = None
+    db: Database, directory: Path, *, since: datetime | None = None, near_misses: bool = False
 ) -> Iterator[ExportedFile]:
     """:func:`export_stories` one story at a time: rows are streamed and filtered in SQL.
 
@@ -52,7 +56,9 @@ def iter_export(
     directory.mkdir(parents=True, exist_ok=True)
     root = directory.resolve()
     with db.session() as session:
-        for position, story_id, canonical_url, text in session.execute(_export_query(since)):
+        for position, story_id, canonical_url, text in session.execute(
+            _export_query(since, near_misses)
+        ):
             target = (root / story_file_name(position, canonical_url)).resolve()
             if target.parent != root:  # defensive: the name is generated, but never trust paths
                 raise ValueError(f"refusing to write outside {root}: {target}")
@@ -60,10 +66,14 @@ def iter_export(
             yield ExportedFile(target, story_id, canonical_url, changed)
 
 
-def _export_query(since: datetime | None) -> Select[tuple[int, int, str, str]]:
-    """(position among all stories, story id, first article's URL and text), by story id."""
+def _export_query(
+    since: datetime | None, near_misses: bool
+) -> Select[tuple[int, int, str, str]]:
+    """(position among all stories, story id, first article's URL and text), by story id;
+    only near misses or only relevant stories, numbered among all of them."""
     numbered = select(
         Story.id.label("story_id"),
+        Story.near_miss.label("near_miss"),
         (func.row_number().over(order_by=Story.id) - 1).label("position"),
     ).subquery()
     first = (
@@ -76,6 +86,7 @@ def _export_query(since: datetime | None) -> Select[tuple[int, int, str, str]]:
         select(numbered.c.position, numbered.c.story_id, Article.canonical_url, Article.text)
         .join(first, first.c.story_id == numbered.c.story_id)
         .join(Article, Article.id == first.c.article_id)
+        .where(numbered.c.near_miss.is_(near_misses))
         .order_by(numbered.c.story_id)
         .execution_options(yield_per=200)
     )

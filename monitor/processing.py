@@ -1,24 +1,33 @@
 """The article pipeline as plain functions: analyse a fetched page, then store it once.
 
-``analyze_page`` is pure CPU work (decode, clean, match, fingerprint) and runs in a worker
-process; ``store_analysis`` is one database transaction (dedup, story clustering, the alert
-outbox). Scrapy pipelines, the CLI's ``extract`` and the benchmarks all call these.
+``analyze_page`` is pure CPU work (decode, clean, match, judge relevance, fingerprint) and
+runs in a worker process; ``ArticleStore.store`` is one database transaction (dedup, story
+clustering, the alert outbox). Scrapy pipelines, the CLI's ``extract`` and the benchmarks all
+call these.
+
+Matching has two stages: the boolean query is the recall gate, and a relevance model
+(:mod:`monitor.relevance`) judges whether a match is *about* the topic. A match the model
+rejects is a **near miss**: stored (article and story flagged ``near_miss``) but never alerted
+unless an analyst promotes it (:mod:`monitor.feedback`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import Enum
 from functools import lru_cache
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, case, select, text, update
+from sqlalchemy import Table, case, or_, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from monitor.db.engine import Database
-from monitor.db.models import Article, Story, utcnow
-from monitor.db.repository import record_seen_urls, source_id
+from monitor.db.models import Article, FeedbackLabel, Story, utcnow
+from monitor.db.repository import latest_label, record_seen_urls, source_id
 from monitor.dedup import (
     StoryIndex,
     canonicalize_url,
@@ -29,6 +38,10 @@ from monitor.dedup import (
 )
 from monitor.extract import ExtractedArticle, Skipped, clean_page
 from monitor.query import CompiledQuery, compile_query, make_snippet
+
+if TYPE_CHECKING:
+    from monitor.config import MonitorConfig
+    from monitor.relevance import RelevanceModel, RelevanceVerdict
 
 # How far apart a feed's date and the page's date may be before we record a disagreement.
 DATE_DISAGREEMENT = timedelta(hours=36)
@@ -78,7 +91,14 @@ class PageAnalysis:
     canonical_url: str | None
     skip_reason: str | None = None
     article: ExtractedArticle | None = None
+    # The final decision (query matched and, with the model on, judged relevant): what is
+    # stored as a relevant article and alerted on.
     matched: bool = False
+    query_matched: bool = False
+    relevance: float | None = None  # None: no text, or the model is off
+    relevance_reasons: tuple[str, ...] = ()
+    near_miss: bool = False  # the query matched but the model judged it off-topic
+    language_unsupported: bool = False
     matched_terms: tuple[str, ...] = ()
     score: float = 0.0
     snippet: str = ""
@@ -109,6 +129,79 @@ def compiled_query(source: str) -> CompiledQuery:
     return compile_query(source)
 
 
+@dataclass(frozen=True)
+class RelevanceGate:
+    """Stage 2 as configured: the relevance model and the threshold it is applied with."""
+
+    model: RelevanceModel
+    threshold: float
+
+    def judge(self, title: str, text: str, language: str | None) -> RelevanceVerdict:
+        """The model's verdict at the configured threshold."""
+        return self.model.score(title, text, language, threshold=self.threshold)
+
+
+class _Default(Enum):
+    PROCESS = "process"
+
+
+#: ``analyze_page(relevance=PROCESS_DEFAULT)``: the gate :func:`configure_relevance` set in
+#: this process, else the packaged model at its own threshold (the embedded default).
+PROCESS_DEFAULT = _Default.PROCESS
+_process_gate: RelevanceGate | _Default | None = PROCESS_DEFAULT
+
+
+@lru_cache(maxsize=8)
+def load_relevance_model(path: Path | None = None) -> RelevanceModel:
+    """Read a model file once per process (None: the packaged model); RelevanceModelError."""
+    from monitor.relevance import RelevanceModel
+
+    return RelevanceModel.load(path)
+
+
+def relevance_gate(config: MonitorConfig) -> RelevanceGate | None:
+    """The configured gate (None when ``[relevance] enabled = false``).
+
+    Raises RelevanceModelError (one line, exit 2) when the model file is missing or corrupt.
+    """
+    settings = config.relevance
+    if not settings.enabled:
+        return None
+    model = load_relevance_model(settings.model)
+    threshold = model.threshold if settings.threshold is None else settings.threshold
+    return RelevanceGate(model, threshold)
+
+
+def configure_relevance(config: MonitorConfig) -> RelevanceGate | None:
+    """Make ``config``'s gate this process's default (call at start: it fails fast)."""
+    global _process_gate
+    gate = relevance_gate(config)
+    _process_gate = gate
+    return gate
+
+
+def default_relevance() -> RelevanceGate | None:
+    """This process's gate: the configured one, else the packaged model at its threshold."""
+    global _process_gate
+    if _process_gate is PROCESS_DEFAULT:
+        model = load_relevance_model(None)
+        _process_gate = RelevanceGate(model, model.threshold)
+    return _process_gate
+
+
+def query_mismatch_warning(config: MonitorConfig) -> str | None:
+    """One line when the configured model was trained for another query than ``[query] match``."""
+    gate = relevance_gate(config)
+    if gate is None or gate.model.query is None:
+        return None
+    if " ".join(gate.model.query.split()) == " ".join(config.query.match.split()):
+        return None
+    return (
+        f"warning: the relevance model (topic {gate.model.topic!r}) was trained for another "
+        "query than [query] match; retrain it with `monitor relevance train`"
+    )
+
+
 def _trustworthy_canonical(declared: str | None, final_url: str) -> str:
     """The page's declared canonical URL unless it is obviously wrong (a home page, not http)."""
     if declared:
@@ -124,9 +217,16 @@ def _trustworthy_canonical(declared: str | None, final_url: str) -> str:
 
 
 def analyze_page(
-    page: FetchedPage, query_source: str, *, min_body_chars: int = 400
+    page: FetchedPage,
+    query_source: str,
+    *,
+    min_body_chars: int = 400,
+    relevance: RelevanceGate | _Default | None = PROCESS_DEFAULT,
 ) -> PageAnalysis:
-    """Clean, match and fingerprint one page; never raises for bad input."""
+    """Clean, match, judge and fingerprint one page; never raises for bad input.
+
+    ``relevance``: the stage-2 gate (None: off, every query match is relevant).
+    """
     final_url = page.final_url or page.url
     result: ExtractedArticle | Skipped
     try:
@@ -159,6 +259,13 @@ def analyze_page(
         except ValueError:
             canonical = fallback_canonical
     match = compiled_query(query_source).match(result.title, result.body)
+    gate = default_relevance() if relevance is PROCESS_DEFAULT else relevance
+    assert not isinstance(gate, _Default)
+    verdict: RelevanceVerdict | None = None
+    if match.matched and gate is not None:
+        # Judged on what is visible: a teaser or a short wire item is scored as it stands.
+        verdict = gate.judge(result.title, result.body, result.language)
+    near_miss = verdict is not None and not verdict.relevant
     normalized = normalize_for_fingerprint(result.body)
     disagreement = bool(
         page.listed_published_at
@@ -172,7 +279,12 @@ def analyze_page(
         listed_published_at=page.listed_published_at,
         canonical_url=canonical,
         article=result,
-        matched=match.matched,
+        matched=match.matched and not near_miss,
+        query_matched=match.matched,
+        relevance=verdict.score if verdict is not None else None,
+        relevance_reasons=verdict.reasons if verdict is not None else (),
+        near_miss=near_miss,
+        language_unsupported=verdict.language_unsupported if verdict is not None else False,
         matched_terms=tuple(match.terms),
         score=match.score,
         snippet=make_snippet(result.body, match.spans) if match.matched else "",
@@ -219,7 +331,7 @@ class ArticleStore:
                 session, analysis.source_name, kind
             )
         urls = list(dict.fromkeys((analysis.page_url, analysis.final_url)))
-        if analysis.article is None or not analysis.matched:
+        if analysis.article is None or not (analysis.matched or analysis.near_miss):
             outcome = "skipped" if analysis.skip_reason else "not_matching"
             record_seen_urls(
                 session,
@@ -267,9 +379,15 @@ class ArticleStore:
             edited.matched_terms = list(analysis.matched_terms)
             edited.snippet = analysis.snippet
             edited.score = analysis.score
+            edited.relevance = analysis.relevance
+            edited.relevance_reasons = list(analysis.relevance_reasons)
+            edited.near_miss = analysis.near_miss
             edited.updated_at = utcnow()
             edited.revision_count += 1
-            return StoreResult("updated", edited.id, edited.story_id)
+            alerts = 0
+            if edited.story_id is not None:
+                alerts = self._join_story(session, edited.story_id, analysis, lambda: edited)
+            return StoreResult("updated", edited.id, edited.story_id, alerts)
         same_text = connection.execute(
             select(a.id, a.story_id, a.canonical_url)
             .where(a.content_fingerprint == analysis.fingerprint)
@@ -287,7 +405,6 @@ class ArticleStore:
                 story_id = self._story_of.get(candidate_id)
                 if story_id is not None:
                     break
-        is_new_story = story_id is None
         now = utcnow()
         story_row: dict[str, Any] | None = None
         if story_id is None:
@@ -296,6 +413,8 @@ class ArticleStore:
                 "created_at": now,
                 "score": analysis.score,
                 "article_count": 1,
+                "relevance": analysis.relevance,
+                "near_miss": analysis.near_miss,
             }
             story_id = _insert(session, _STORIES, story_row)
         else:
@@ -331,6 +450,9 @@ class ArticleStore:
             "matched_terms": list(analysis.matched_terms),
             "snippet": analysis.snippet,
             "score": analysis.score,
+            "relevance": analysis.relevance,
+            "relevance_reasons": list(analysis.relevance_reasons),
+            "near_miss": analysis.near_miss,
         }
         article_id = _insert(session, _ARTICLES, article_row)
         if analysis.minhash is not None:
@@ -338,13 +460,57 @@ class ArticleStore:
             self._story_of[article_id] = story_id
         self._last_article_id = max(self._last_article_id, article_id)
         alerts = 0
-        if story_row is not None and self.on_new_story is not None:
-            # The hook gets ORM objects of the rows just inserted, attached to the session
-            # as persistent (no SQL is emitted; changes the hook makes are flushed as usual).
-            story = _persistent(session, Story(id=story_id, **story_row))
-            row = _persistent(session, Article(id=article_id, **article_row))
-            alerts = self.on_new_story(session, story, row)
-        return StoreResult("new" if is_new_story else "syndicated", article_id, story_id, alerts)
+        if story_row is not None:
+            if not analysis.near_miss and self.on_new_story is not None:
+                # The hook gets ORM objects of the rows just inserted, attached to the session
+                # as persistent (no SQL is emitted; changes the hook makes are flushed as usual).
+                story = _persistent(session, Story(id=story_id, **story_row))
+                row = _persistent(session, Article(id=article_id, **article_row))
+                alerts = self.on_new_story(session, story, row)
+            return StoreResult(
+                "near_miss" if analysis.near_miss else "new", article_id, story_id, alerts
+            )
+        alerts = self._join_story(
+            session,
+            story_id,
+            analysis,
+            lambda: _persistent(session, Article(id=article_id, **article_row)),
+        )
+        return StoreResult("syndicated", article_id, story_id, alerts)
+
+    def _join_story(
+        self,
+        session: Session,
+        story_id: int,
+        analysis: PageAnalysis,
+        article: Callable[[], Article],
+    ) -> int:
+        """A copy joined (or was edited in) a story: raise its relevance to the copy's; a
+        relevant copy promotes a near-miss story (alerted now) unless an analyst demoted it."""
+        s = _STORIES.c
+        if analysis.relevance is not None:
+            session.connection().execute(
+                update(_STORIES)
+                .where(
+                    s.id == story_id, or_(s.relevance.is_(None), s.relevance < analysis.relevance)
+                )
+                .values(relevance=analysis.relevance)
+            )
+        if analysis.near_miss:
+            return 0
+        near_miss = (
+            session.connection().execute(select(s.near_miss).where(s.id == story_id)).scalar()
+        )
+        if not near_miss or latest_label(session, story_id) == FeedbackLabel.IRRELEVANT:
+            return 0
+        session.connection().execute(
+            update(_STORIES).where(s.id == story_id).values(near_miss=False)
+        )
+        if self.on_new_story is None:
+            return 0
+        story = session.get_one(Story, story_id)
+        session.refresh(story)
+        return int(self.on_new_story(session, story, article()))
 
     # Set by the caller: writes the outbox rows for a new story inside the same transaction.
     on_new_story: Any = None

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from monitor.db.engine import Database
 from monitor.db.models import Article
 from monitor.query import compile_query, make_snippet
+
+if TYPE_CHECKING:
+    from monitor.processing import RelevanceGate
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,8 @@ class QueryHit:
     terms: tuple[str, ...]
     score: float
     snippet: str
+    relevance: float | None = None  # the configured model's score now (else as stored)
+    near_miss: bool = False
 
 
 def _body(text: str, title: str) -> str:
@@ -30,8 +36,13 @@ def _body(text: str, title: str) -> str:
     return rest if head == title else text
 
 
-def search_articles(db: Database, query: str, *, limit: int = 20) -> tuple[list[QueryHit], int]:
-    """Matching articles (best first, at most ``limit``) and how many articles were searched."""
+def search_articles(
+    db: Database, query: str, *, limit: int = 20, relevance: RelevanceGate | None = None
+) -> tuple[list[QueryHit], int]:
+    """Matching articles (best first, at most ``limit``) and how many articles were searched.
+
+    With a ``relevance`` gate each hit is judged by it, as the pipeline would judge it now.
+    """
     compiled = compile_query(query)
     hits: list[QueryHit] = []
     searched = 0
@@ -40,6 +51,12 @@ def search_articles(db: Database, query: str, *, limit: int = 20) -> tuple[list[
         body = _body(article.text, article.title)
         result = compiled.match(article.title, body)
         if result.matched:
+            if relevance is not None:
+                verdict = relevance.judge(article.title, body, article.language)
+                relevance_score: float | None = verdict.score
+                near_miss = not verdict.relevant
+            else:
+                relevance_score, near_miss = article.relevance, article.near_miss
             hits.append(
                 QueryHit(
                     article.id,
@@ -49,9 +66,11 @@ def search_articles(db: Database, query: str, *, limit: int = 20) -> tuple[list[
                     tuple(result.terms),
                     result.score,
                     make_snippet(body, result.spans),
+                    relevance_score,
+                    near_miss,
                 )
             )
-    hits.sort(key=lambda hit: (-hit.score, hit.article_id))
+    hits.sort(key=lambda hit: (hit.near_miss, -hit.score, hit.article_id))
     return hits[:limit], searched
 
 

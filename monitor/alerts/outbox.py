@@ -23,6 +23,9 @@ from monitor.db.models import AlertDelivery, Article, Story, utcnow
 EMAIL = "email"
 KIND_INSTANT = "instant"
 KIND_DIGEST = "digest"
+STATUS_PENDING = "pending"
+# An unsent alert of a story an analyst has since marked irrelevant (``monitor feedback``).
+STATUS_WITHDRAWN = "withdrawn"
 
 
 class _Query(Protocol):
@@ -76,7 +79,7 @@ def alert_rows(
                     "recipient": recipient.address,
                     "channel": channel,
                     "kind": kind,
-                    "status": "pending",
+                    "status": STATUS_PENDING,
                     "created_at": now,
                     "attempts": 0,
                 }

@@ -43,6 +43,7 @@ MAX_SNIPPET_CHARS = 600
 MAX_SUBJECT_CHARS = 150
 MAX_LINKS_PER_STORY = 20
 MAX_STORIES_PER_MESSAGE = 100
+MAX_REASONS = 2
 _HIT = re.compile(r"\[([^\[\]\n]{1,200})\]")
 # Headers a message we build may carry; anything else means something was injected.
 ALLOWED_HEADERS = frozenset(
@@ -90,6 +91,16 @@ class DigestStory:
     segments: list[tuple[str, bool]]
     links: list[StoryLink]
     score: float
+    relevance: float | None = None  # the best copy's relevance (None: the model was off)
+    reasons: list[str] = field(default_factory=list)  # why, strongest first
+
+    @property
+    def reason_line(self) -> str:
+        """``relevance 0.93: both sides in the title; …`` (empty when there is no score)."""
+        if self.relevance is None:
+            return ""
+        why = "; ".join(self.reasons[:MAX_REASONS])
+        return f"relevance {self.relevance:.2f}" + (f": {why}" if why else "")
 
 
 @dataclass
@@ -201,7 +212,7 @@ def format_period(start: datetime | None, end: datetime, tz: ZoneInfo) -> str:
 
 def _story_view(story: Story, tz: ZoneInfo) -> DigestStory:
     articles = list(story.articles)
-    lead = max(articles, key=lambda a: (a.score, -a.id)) if articles else None
+    lead = max(articles, key=lambda a: (a.relevance or 0.0, a.score, -a.id)) if articles else None
     links: list[StoryLink] = []
     outlets: list[str] = []
     for article in articles:
@@ -234,11 +245,14 @@ def _story_view(story: Story, tz: ZoneInfo) -> DigestStory:
         segments=snippet_segments(snippet),
         links=links,
         score=story.score,
+        relevance=story.relevance,
+        reasons=[clean_line(str(r), 120) for r in (lead.relevance_reasons or [])] if lead else [],
     )
 
 
 def load_stories(session: Session, story_ids: Iterable[int], tz: ZoneInfo) -> list[DigestStory]:
-    """The stories to show, most relevant first, then newest first."""
+    """The stories to show, most relevant first (the model's relevance, then the query's
+    score), then newest first."""
     ids = sorted(set(story_ids))
     if not ids:
         return []
@@ -246,7 +260,14 @@ def load_stories(session: Session, story_ids: Iterable[int], tz: ZoneInfo) -> li
         select(Story).where(Story.id.in_(ids)).options(selectinload(Story.articles))
     ).all()
     views = [_story_view(story, tz) for story in stories]
-    views.sort(key=lambda s: (-s.score, -s.published.timestamp(), s.story_id))
+    views.sort(
+        key=lambda s: (
+            -(s.relevance if s.relevance is not None else -1.0),
+            -s.score,
+            -s.published.timestamp(),
+            s.story_id,
+        )
+    )
     return views
 
 

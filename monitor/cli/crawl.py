@@ -22,6 +22,7 @@ SUMMARY_COLUMNS = (
     ("requests", "requests"),
     ("found", "articles_found"),
     ("new", "new"),
+    ("near miss", "near_miss"),
     ("syndicated", "syndicated"),
     ("dup", "duplicate"),
     ("updated", "updated"),

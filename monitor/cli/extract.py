@@ -9,9 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 
-from monitor.config import MonitorConfig
+from monitor.config import MonitorConfig, resolve_config_path
 from monitor.errors import ConfigError, MonitorError
-from monitor.processing import FetchedPage, PageAnalysis, analyze_page
+from monitor.processing import (
+    FetchedPage,
+    PageAnalysis,
+    analyze_page,
+    query_mismatch_warning,
+    relevance_gate,
+)
 
 if TYPE_CHECKING:
     from monitor.cli.main import State
@@ -24,8 +30,8 @@ def _config_or_defaults(state: State) -> MonitorConfig:
     try:
         return state.config
     except ConfigError:
-        if state.config_path is not None:
-            raise
+        if state.config_path is not None or resolve_config_path(None).exists():
+            raise  # a named or present file that is invalid is an error, not "no config"
         return MonitorConfig()  # no config file: the embedded defaults (the default query)
 
 
@@ -62,7 +68,13 @@ def _analysis_json(source: str, analysis: PageAnalysis) -> dict[str, Any]:
         "url": analysis.final_url,
         "canonical_url": analysis.canonical_url,
         "skipped": analysis.skip_reason,
+        # The final decision, the one the pipeline stores and alerts on.
         "matched": analysis.matched,
+        "query_matched": analysis.query_matched,
+        "relevance": analysis.relevance,
+        "relevance_reasons": list(analysis.relevance_reasons),
+        "near_miss": analysis.near_miss,
+        "language_unsupported": analysis.language_unsupported,
         "matched_terms": list(analysis.matched_terms),
         "score": analysis.score,
         "snippet": analysis.snippet,
@@ -83,6 +95,10 @@ def extract_command(
 ) -> int:
     """Print or write the seed-format text (and with --json the analysis) of each input."""
     config = _config_or_defaults(state)
+    gate = relevance_gate(config)  # a missing or corrupt model: one line, exit 2, at start
+    warning = query_mismatch_warning(config)
+    if warning:
+        print(warning, file=sys.stderr)
     failures = 0
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -107,7 +123,7 @@ def extract_command(
             print(f"error: {source}: {message}", file=sys.stderr)
             failures += 1
             continue
-        analysis = analyze_page(page, config.query.match)
+        analysis = analyze_page(page, config.query.match, relevance=gate)
         if as_json:
             sys.stdout.write(
                 json.dumps(_analysis_json(source, analysis), ensure_ascii=False) + "\n"

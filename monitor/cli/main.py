@@ -1,4 +1,5 @@
-"""``monitor``: init, crawl, run, articles, export, digest, status, sources, query, extract.
+"""``monitor``: init, crawl, run, articles, feedback, export, digest, status, sources, query,
+extract, relevance.
 
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error. Errors are one line on stderr.
 """
@@ -16,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from monitor.cli.options import parse_since
+from monitor.cli.relevance import relevance_app
 from monitor.config import MonitorConfig, load_config
 from monitor.db.engine import Database
 from monitor.errors import MonitorError
@@ -30,6 +32,7 @@ sources_app = typer.Typer(help="Inspect the configured sources.", no_args_is_hel
 query_app = typer.Typer(help="Try queries against the stored articles.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(query_app, name="query")
+app.add_typer(relevance_app, name="relevance")
 
 # Markup off everywhere: titles, URLs and errors carry web text, and "[/]" in a title must
 # print as itself (Rich styling goes through style=, never through markup in strings).
@@ -49,6 +52,15 @@ class State:
         if self._config is None:
             self._config = load_config(self.config_path)
         return self._config
+
+    def check_relevance(self) -> None:
+        """Load the configured relevance model now (exit 2, one line, when it is missing or
+        corrupt) and warn once when it was trained for another query than ``[query] match``."""
+        from monitor.processing import query_mismatch_warning
+
+        warning = query_mismatch_warning(self.config)
+        if warning:
+            err_console.print(warning, markup=False)
 
     def database(self, *, require_schema: bool = True, writable: bool = False) -> Database:
         """The configured database, checked to be reachable and at the head migration (and,
@@ -128,6 +140,7 @@ def crawl(
     config = state.config
     for name in source or []:
         config.source(name)
+    state.check_relevance()
     state.database(writable=True)
     code = crawl_command(config, source or None, trigger=trigger, console=console, verbose=verbose)
     raise typer.Exit(code)
@@ -139,6 +152,7 @@ def run(ctx: typer.Context) -> None:
     from monitor.daemon.scheduler import run_daemon
 
     state = _state(ctx)
+    state.check_relevance()
     state.database(writable=True)
     raise typer.Exit(run_daemon(state.config.path or state.config_path))
 
@@ -149,17 +163,36 @@ def articles(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     since: Annotated[str | None, typer.Option(help="ISO date or age like 12h, 7d.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
+    near_misses: Annotated[
+        bool,
+        typer.Option(
+            "--near-misses",
+            help="List the near misses instead: query matches the relevance model judged "
+            "off-topic (kept, not alerted; promote one with `monitor feedback ID relevant`).",
+        ),
+    ] = False,
 ) -> None:
-    """List stored articles, newest first."""
-    from sqlalchemy import select
+    """List stored articles of relevant stories, newest first (near misses with --near-misses)."""
+    from sqlalchemy import false, select
+    from sqlalchemy.orm import selectinload
 
-    from monitor.db.models import Article
+    from monitor.db.models import Article, Story
     from monitor.extract.control import strip_control
 
     db = _state(ctx).database()
     since_at = parse_since(since)
     with db.session() as session:
-        query = select(Article).order_by(Article.first_seen_at.desc(), Article.id.desc())
+        query = (
+            select(Article)
+            .outerjoin(Story, Story.id == Article.story_id)
+            .where(
+                Story.near_miss.is_(True)
+                if near_misses
+                else (Story.id.is_(None) | Story.near_miss.is_(false()))
+            )
+            .order_by(Article.first_seen_at.desc(), Article.id.desc())
+            .options(selectinload(Article.story))
+        )
         if since_at is not None:
             query = query.where(Article.first_seen_at >= since_at)
         rows = session.scalars(query.limit(limit)).all()
@@ -167,8 +200,11 @@ def articles(
             for row in rows:
                 sys.stdout.write(json.dumps(_article_json(row), ensure_ascii=False) + "\n")
             return
-        table = Table(title=f"{len(rows)} article(s)")
-        for column in ("id", "story", "first seen", "site", "lang", "title", "terms"):
+        noun = "near miss(es)" if near_misses else "article(s)"
+        table = Table(title=f"{len(rows)} {noun}")
+        columns = ["id", "story", "first seen", "site", "lang", "rel", "title"]
+        columns.append("why" if near_misses else "terms")
+        for column in columns:
             table.add_column(column)
         for row in rows:
             table.add_row(
@@ -177,8 +213,11 @@ def articles(
                 row.first_seen_at.strftime("%Y-%m-%d %H:%M"),
                 strip_control(row.site_name or _host(row.canonical_url)),
                 strip_control(row.language or ""),
+                "" if row.relevance is None else f"{row.relevance:.2f}",
                 strip_control(row.title)[:80],
-                strip_control(", ".join(map(str, row.matched_terms)))[:40],
+                strip_control("; ".join(map(str, row.relevance_reasons or [])))[:80]
+                if near_misses
+                else strip_control(", ".join(map(str, row.matched_terms)))[:40],
             )
         console.print(table)
 
@@ -211,9 +250,50 @@ def _article_json(row: Any) -> dict[str, Any]:
         "revision_count": row.revision_count,
         "matched_terms": row.matched_terms,
         "score": row.score,
+        "relevance": row.relevance,
+        "relevance_reasons": list(row.relevance_reasons or []),
+        # The story's decision (a copy of a relevant story is not a near miss).
+        "near_miss": row.story.near_miss if row.story is not None else row.near_miss,
         "snippet": row.snippet,
         "text": row.text,
     }
+
+
+@app.command()
+def feedback(
+    ctx: typer.Context,
+    article_id: Annotated[int, typer.Argument(help="An article id (see `monitor articles`).")],
+    label: Annotated[
+        str, typer.Argument(help="relevant (promote: alert it) or irrelevant (demote).")
+    ],
+) -> None:
+    """Label an article's story relevant or irrelevant; a promoted near miss is alerted next."""
+    from monitor.db.models import FeedbackLabel
+    from monitor.feedback import give_feedback
+
+    try:
+        verdict = FeedbackLabel(label.strip().lower())
+    except ValueError:
+        raise typer.BadParameter(
+            f"{label!r}: use 'relevant' or 'irrelevant'", param_hint="LABEL"
+        ) from None
+    state = _state(ctx)
+    db = state.database()
+    result = give_feedback(db, state.config, article_id, verdict)
+    if result.promoted:
+        what = f"promoted: {result.alerts_written} alert(s) queued for the next digest"
+    elif result.demoted:
+        what = f"demoted to a near miss: {result.alerts_withdrawn} unsent alert(s) withdrawn"
+    elif result.label == FeedbackLabel.RELEVANT:
+        what = "already relevant" + (
+            f": {result.alerts_written} alert(s) queued" if result.alerts_written else ""
+        )
+    else:
+        what = "already a near miss"
+    console.print(
+        f"story {result.story_id} (article {result.article_id}) marked {result.label}: {what}",
+        markup=False,
+    )
 
 
 @app.command()
@@ -296,24 +376,30 @@ def query_test(
 ) -> None:
     """Run QUERY against the stored articles and show what it matches."""
     from monitor.extract.control import strip_control
+    from monitor.processing import relevance_gate
     from monitor.query import QuerySyntaxError
     from monitor.search import search_articles
 
-    db = _state(ctx).database()
+    state = _state(ctx)
+    db = state.database()
     try:
-        hits, searched = search_articles(db, query, limit=limit)
+        hits, searched = search_articles(
+            db, query, limit=limit, relevance=relevance_gate(state.config)
+        )
     except QuerySyntaxError as exc:
         err_console.print(f"error: invalid query: {exc}")
         err_console.print(f"  {query}\n  {' ' * exc.position}^")
         raise typer.Exit(2) from None
     table = Table(title=f"{len(hits)} match(es) among {searched} stored article(s)")
-    for column in ("id", "story", "score", "title", "terms", "snippet"):
+    for column in ("id", "story", "score", "rel", "title", "terms", "snippet"):
         table.add_column(column, overflow="fold")
     for hit in hits:
+        rel = "" if hit.relevance is None else f"{hit.relevance:.2f}"
         table.add_row(
             str(hit.article_id),
             str(hit.story_id or ""),
             f"{hit.score:.2f}",
+            rel + (" near miss" if hit.near_miss else ""),
             strip_control(hit.title)[:70],
             strip_control(", ".join(hit.terms)),
             strip_control(hit.snippet)[:160],

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -15,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -79,6 +82,11 @@ class Story(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     score: Mapped[float] = mapped_column(default=0.0)
     article_count: Mapped[int] = mapped_column(default=1)
+    # Stage 2: the highest relevance of the story's copies (None: the model was off), and
+    # whether the story is a near miss (matched the query, judged not about the topic: stored,
+    # never alerted unless an analyst promotes it with ``monitor feedback``).
+    relevance: Mapped[float | None] = mapped_column()
+    near_miss: Mapped[bool] = mapped_column(default=False, server_default=false(), index=True)
 
     articles: Mapped[list[Article]] = relationship(
         back_populates="story", order_by="Article.id", foreign_keys="Article.story_id"
@@ -115,9 +123,38 @@ class Article(Base):
     matched_terms: Mapped[list[Any]] = mapped_column(default=list)
     snippet: Mapped[str] = mapped_column(Text, default="")
     score: Mapped[float] = mapped_column(default=0.0)
+    relevance: Mapped[float | None] = mapped_column()
+    relevance_reasons: Mapped[list[Any] | None] = mapped_column()
+    near_miss: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     story: Mapped[Story | None] = relationship(back_populates="articles", foreign_keys=[story_id])
     source: Mapped[Source | None] = relationship()
+
+
+class FeedbackLabel(StrEnum):
+    """An analyst's judgement of a story (the same values as ``monitor.relevance.Label``)."""
+
+    RELEVANT = "relevant"
+    IRRELEVANT = "irrelevant"
+
+
+class Feedback(Base):
+    """An analyst's label for a story, given on one of its articles; the newest one counts."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (
+        CheckConstraint("label IN ('relevant', 'irrelevant')", name="label"),
+        Index("ix_feedback_story_created", "story_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id", ondelete="CASCADE"))
+    article_id: Mapped[int | None] = mapped_column(
+        ForeignKey("articles.id", ondelete="SET NULL"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    origin: Mapped[str] = mapped_column(String(32), default="cli")
 
 
 class SeenUrl(Base):
@@ -259,6 +296,8 @@ __all__ = [
     "Base",
     "CrawlRun",
     "Digest",
+    "Feedback",
+    "FeedbackLabel",
     "HttpCacheEntry",
     "Lease",
     "OperatorAlert",

@@ -13,7 +13,16 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.db.engine import Database
-from monitor.db.models import Article, CrawlRun, HttpCacheEntry, SeenUrl, Source, utcnow
+from monitor.db.models import (
+    Article,
+    CrawlRun,
+    Feedback,
+    FeedbackLabel,
+    HttpCacheEntry,
+    SeenUrl,
+    Source,
+    utcnow,
+)
 
 
 def _insert(session: Session, model: Any) -> Any:
@@ -240,3 +249,14 @@ def mark_abandoned_runs(db: Database, source_name: str) -> int:
         return count
 
     return db.write(_mark)
+
+
+def latest_label(session: Session, story_id: int) -> FeedbackLabel | None:
+    """The newest analyst label of a story, or None when nobody has judged it."""
+    label = session.scalar(
+        select(Feedback.label)
+        .where(Feedback.story_id == story_id)
+        .order_by(Feedback.created_at.desc(), Feedback.id.desc())
+        .limit(1)
+    )
+    return FeedbackLabel(label) if label is not None else None

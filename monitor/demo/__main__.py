@@ -2,7 +2,9 @@
 
 Starts the demo news web on 127.0.0.2–127.0.0.5 and a local SMTP server on 127.0.0.6, writes a
 config for them into ``demo-output/``, then runs ``monitor init``, ``monitor crawl``, lists the
-stories, sends the digest (also written to ``demo-output/digest.eml`` and ``.html``), publishes
+stories and the near misses (noise the query matched and the relevance model caught), promotes
+one near miss with ``monitor feedback``, sends the digest (also written to
+``demo-output/digest.eml`` and ``.html``), publishes
 a breaking story, crawls again (incremental: 304s, nothing re-downloaded) and sends the next
 digest, which holds only the new story. ``--output DIR`` writes elsewhere than ``demo-output/``;
 every message the SMTP server receives is also kept as ``DIR/inbox/NNN.eml``.
@@ -22,6 +24,7 @@ from email.message import Message
 from pathlib import Path
 from typing import Any
 
+from monitor.demo.articles import ARTICLES, NOISE_ARTICLES
 from monitor.demo.site import NewsWeb
 
 DEFAULT_OUTPUT = Path("demo-output")
@@ -91,6 +94,22 @@ def _cli(config: Path, *args: str) -> int:
     )
 
 
+def _near_miss_id(config: Path, title_part: str) -> int | None:
+    """The id of the near miss whose title contains ``title_part`` (via the real CLI)."""
+    command = [sys.executable, "-m", "monitor", "--config", str(config)]
+    listed = subprocess.run(
+        [*command, "articles", "--near-misses", "--json"],
+        capture_output=True,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")},
+    )
+    for line in listed.stdout.splitlines():
+        row = json.loads(line)
+        if title_part.lower() in str(row.get("title", "")).lower():
+            return int(row["id"])
+    return None
+
+
 def _heading(text: str) -> None:
     print(f"\n=== {text}", flush=True)
 
@@ -148,7 +167,9 @@ def main(argv: list[str] | None = None) -> int:
     if output.exists():
         shutil.rmtree(output)
     output.mkdir(parents=True)
-    web = NewsWeb(slow_seconds=4.0, oversized_bytes=600_000).start()
+    web = NewsWeb(
+        slow_seconds=4.0, oversized_bytes=600_000, articles=ARTICLES + NOISE_ARTICLES
+    ).start()
     inbox = _Inbox(output / "inbox")
     smtp_port = inbox.start()
     try:
@@ -168,6 +189,12 @@ def main(argv: list[str] | None = None) -> int:
         _heading("3. the stored stories (syndicated copies are one story)")
         _cli(config, "articles", "--limit", "20")
         _cli(config, "query", "test", 'title:(putin OR путин*) OR "díaz-canel"', "--limit", "5")
+        _heading("3b. near misses: the query matched, the relevance model says not about the topic")
+        _cli(config, "articles", "--near-misses")
+        missile = _near_miss_id(config, "thirteen days")
+        if missile is not None:
+            _heading("3c. an analyst wants the missile-crisis piece after all: promote it")
+            _cli(config, "feedback", str(missile), "relevant")
         _heading("4. the digest: one email per analyst, sent to the local SMTP server")
         eml = output / "digest.eml"
         seen = len(inbox.messages)

@@ -540,3 +540,108 @@ OLD_ARTICLE = DemoArticle(
     hours_ago=24 * 60,
     relevant=True,
 )
+
+
+# --- Noise: the query matches these, the relevance model must not alert them -------------
+# One of each common kind: a country list, a third-country story, sport, Cold-War history.
+# ``make demo`` serves them (``NewsWeb(articles=ARTICLES + NOISE_ARTICLES)``) and shows them
+# caught as near misses; the default web (and the tests that count its articles) leaves them out.
+
+_SANCTIONS = (
+    "The Treasury Department on Tuesday added new names to its sanctions programme, which now "
+    "covers Iran, North Korea, Syria, Russia, Cuba, Venezuela, Belarus, Myanmar, Nicaragua, "
+    "Sudan, Yemen, Libya, Somalia and Zimbabwe.",
+    "Officials said the update concerns a dozen shipping firms and a handful of regional banks. "
+    "Companies have thirty days to wind down contracts with the listed entities, and insurers "
+    "were told to review policies for vessels that changed their flag in the past year.",
+    "Trade lawyers expect more guidance on exemptions for food and medicine next month, and "
+    "several business groups asked for a longer transition period, saying that small exporters "
+    "cannot audit their customers' owners in a few weeks.",
+    "The department said the list is reviewed every quarter and that three entities were "
+    "removed after they changed ownership.",
+)
+
+_MADURO = (
+    "Venezuelan President Nicolás Maduro gathered supporters in Caracas on Saturday and thanked "
+    "Russia, Cuba, China and Iran for standing with Venezuela in what he called a year of siege.",
+    "The Venezuelan government says oil exports fell again this quarter. Opposition leaders in "
+    "Venezuela called for fresh talks on an election calendar, while managers at the state oil "
+    "company warned of outages at the Paraguaná refineries.",
+    "Economists in Caracas said the economy of Venezuela depends on oil prices more than on any "
+    "ally, and that inflation remains the main worry of Venezuelan households, who spend most of "
+    "their income on food.",
+    "The rally ended with a march to the Miraflores palace. The electoral council is expected to "
+    "publish a timetable for regional elections before the end of the month.",
+)
+
+_WRESTLING = (
+    "The heavyweight final in Belgrade went to the last seconds on Sunday night. The Cuban "
+    "wrestler trailed by two points before a throw in the closing seconds sealed the gold medal "
+    "against his Russian opponent.",
+    "The Greco-Roman tournament ends on Tuesday. Coaches from Iran, Turkey and Japan praised the "
+    "level of the bracket, and the crowd gave both finalists a standing ovation.",
+    "The medal table is led by Iran ahead of Japan, with the hosts third after a strong first "
+    "week; the team event and the women's finals follow next weekend.",
+    "Tickets for the final session sold out within an hour, organisers said, and the arena will "
+    "open a second fan zone outside the main hall.",
+)
+
+_MISSILES = (
+    "In October 1962 President John F. Kennedy learned that the Soviet Union was placing nuclear "
+    "missiles in Cuba. For thirteen days Washington and Moscow stood at the brink of war.",
+    "Kennedy ordered a naval quarantine; Khrushchev eventually agreed to remove the missiles in "
+    "exchange for a US pledge not to invade the island and a quiet promise about American "
+    "missiles in Turkey.",
+    "Historians still debate how close the superpowers came to war. Recordings of the White "
+    "House meetings show Kennedy's advisers split between an air strike and a blockade, and "
+    "the Joint Chiefs pressing for an invasion.",
+    "A new exhibition at the presidential library opens next week with letters, photographs "
+    "and the reconnaissance images that started the crisis.",
+)
+
+NOISE_ARTICLES: tuple[DemoArticle, ...] = (
+    DemoArticle(
+        "noise-sanctions",
+        "moscow-wire",
+        "treasury-widens-sanctions-list",
+        "world",
+        "en",
+        "Treasury widens sanctions list to fourteen countries",
+        "Wire staff",
+        _SANCTIONS,
+        hours_ago=9,
+    ),
+    DemoArticle(
+        "noise-maduro",
+        "caribbean-post",
+        "maduro-hosts-allies-in-caracas",
+        "region",
+        "en",
+        "Maduro rallies supporters as Caracas faces new pressure",
+        "Marcus Campbell",
+        _MADURO,
+        hours_ago=5,
+    ),
+    DemoArticle(
+        "noise-wrestling",
+        "havana-daily",
+        "wrestling-worlds-heavyweight-gold",
+        "sport",
+        "en",
+        "Wrestling worlds: late comeback seals heavyweight gold",
+        "Sports desk",
+        _WRESTLING,
+        hours_ago=7,
+    ),
+    DemoArticle(
+        "noise-missiles",
+        "caribbean-post",
+        "thirteen-days-that-nearly-ended-the-world",
+        "region",
+        "en",
+        "Sixty-four years on: the thirteen days that nearly ended the world",
+        "Features desk",
+        _MISSILES,
+        hours_ago=11,
+    ),
+)

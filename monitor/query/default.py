@@ -9,6 +9,11 @@ Two groups joined by an implicit AND: a Russia side and a Cuba side. Notes on th
   ``кремл*``, ``путин*``) and explicit case forms where a prefix would catch other words:
   ``куб*`` would match кубок (cup) and кубик (cube), ``гаван*`` would match гавань (harbour).
 * Castro only as "Fidel/Raúl Castro": a bare surname would pull in Xiomara Castro and others.
+* Russian news says ``РФ`` (МИД РФ, Минобороны РФ) and ``русский`` as often as
+  ``Россия``; ``гаванск*`` is the adjective of Havana (``гавань`` stays out).
+* Coverage that never names the country (a tanker "reaches the island", "Остров свободы")
+  is caught by Cuba's usual metonyms and its main ports and resorts (Varadero, Matanzas,
+  Cienfuegos, Holguín, Camagüey); the relevance stage then judges what the wider gate lets in.
 * Known false positives are excluded with NOT phrases: the actor Cuba Gooding, Mark Cuban,
   the towns Moscow (Idaho), Cuba (New York, Missouri, New Mexico), the Moscow Mule cocktail.
   An exclusion only disables the word it guards (``moscow``, ``cuba``, ``cuban*``), so an
@@ -19,8 +24,8 @@ from __future__ import annotations
 
 DEFAULT_QUERY = """\
 (
-  russia* OR rusia OR ruso OR rusa OR rusos OR rusas OR росси*
-  OR (moscow -"moscow idaho" -"moscow mule") OR moscú OR москв* OR москов*
+  russia* OR rusia OR ruso OR rusa OR rusos OR rusas OR росси* OR рф OR русск*
+  OR (moscow -"moscow idaho" -"moscow mule") OR moscú OR moscovit* OR москв* OR москов*
   OR kremlin OR кремл* OR putin OR путин* OR lavrov OR лавров*
   OR soviet* OR urss OR ussr OR советск* OR ссср
 )
@@ -28,7 +33,10 @@ DEFAULT_QUERY = """\
   (cuba -"cuba gooding" -"cuba new york" -"cuba missouri" -"cuba new mexico")
   OR (cuban* -"mark cuban")
   OR куба OR кубы OR кубе OR кубу OR кубой OR кубин*
-  OR havana OR habana OR гавана OR гаваны OR гаване OR гавану OR гаваной
+  OR havana OR habana OR гавана OR гаваны OR гаване OR гавану OR гаваной OR гаванск*
   OR díaz-canel OR диас-канел*
   OR "fidel castro" OR "raúl castro" OR "фидел* кастро" OR "раул* кастро"
+  OR "остров* свободы" OR "isla de la libertad"
+  OR varadero OR варадеро OR matanzas OR матансас OR cienfuegos OR сьенфуэгос
+  OR holguín OR ольгин* OR camagüey OR камагуэй
 )"""
