@@ -237,6 +237,8 @@ class DaemonConfig(_Strict):
     timezone: str = "UTC"
     misfire_grace_seconds: int = Field(6 * 3600, ge=1)
     lease_seconds: int = Field(2 * 3600, ge=10)
+    lease_ttl_seconds: int = Field(60, ge=5)
+    heartbeat_seconds: float = Field(15.0, gt=0)
     retention_days: int = Field(90, ge=1)
     housekeeping_schedule: str = "every 6 hours"
     failure_alert_after: int = Field(3, ge=1)
@@ -247,6 +249,12 @@ class DaemonConfig(_Strict):
     _check_sched = field_validator("housekeeping_schedule")(
         classmethod(lambda cls, v: _check_schedule(v))
     )
+
+    @model_validator(mode="after")
+    def _heartbeat_within_ttl(self) -> DaemonConfig:
+        if self.heartbeat_seconds * 2 > self.lease_ttl_seconds:
+            raise ValueError("heartbeat_seconds must be at most half of lease_ttl_seconds")
+        return self
 
 
 class LoggingConfig(_Strict):

@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -57,8 +55,6 @@ DIGEST_FUNC = "monitor.daemon.jobs:send_digest_job"
 HOUSEKEEPING_FUNC = "monitor.daemon.jobs:housekeeping"
 HEALTH_FUNC = "monitor.daemon.jobs:check_health"
 HEALTH_SCHEDULE = "every 15 minutes"
-SCHEDULER_LEASE_MAX_TTL = 300.0
-"""The scheduler lease's TTL (capped by ``lease_seconds``): how soon another host may take over."""
 
 
 class DaemonError(MonitorError):
@@ -304,32 +300,11 @@ def catch_up_interrupted(
 # --- the scheduler lease -------------------------------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _dead_local_holder(holder: str) -> bool:
-    host, _, pid = holder.rpartition(":")
-    return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
-
-
 def acquire_scheduler_lease(db: Database, holder: str, ttl: float) -> None:
     """Take the scheduler lease (from a dead process on this host too); DaemonError if held."""
     if acquire_lease(db, SCHEDULER_LEASE, holder, ttl):
         return
     current = lease_holder(db, SCHEDULER_LEASE)
-    if current is not None and _dead_local_holder(current.holder):
-        log.warning("taking over the scheduler lease of dead process %s", current.holder)
-        release_lease(db, SCHEDULER_LEASE, current.holder)
-        if acquire_lease(db, SCHEDULER_LEASE, holder, ttl):
-            return
-        current = lease_holder(db, SCHEDULER_LEASE)
     if current is None and acquire_lease(db, SCHEDULER_LEASE, holder, ttl):
         return
     who = current.holder if current is not None else "unknown"
@@ -337,7 +312,7 @@ def acquire_scheduler_lease(db: Database, holder: str, ttl: float) -> None:
 
 
 def scheduler_lease_ttl(config: MonitorConfig) -> float:
-    return float(min(config.daemon.lease_seconds, SCHEDULER_LEASE_MAX_TTL))
+    return float(config.daemon.lease_ttl_seconds)
 
 
 # --- run_daemon ----------------------------------------------------------------------------------
@@ -520,7 +495,7 @@ def run_daemon(config_path: str | Path | None, *, stop_event: threading.Event | 
         db.dispose()
         return exc.exit_code if isinstance(exc, MonitorError) else 1
     try:
-        renew_every = max(1.0, daemon.ttl / 4)
+        renew_every = config.daemon.heartbeat_seconds
         last_renewal = time.monotonic()
         while not stop.wait(0.5):
             if signals.reload.is_set():
