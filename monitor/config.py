@@ -257,6 +257,15 @@ class DaemonConfig(_Strict):
         return self
 
 
+class WorkerConfig(_Strict):
+    """The long-running crawl worker (``monitor run`` starts one; ``monitor worker`` is one)."""
+
+    concurrent_polls: int = Field(16, ge=1, le=1000)
+    max_polls: int = Field(1000, ge=1)
+    max_rss_mb: int = Field(1024, ge=64)
+    claim_interval_seconds: float = Field(0.5, gt=0, le=60)
+
+
 class LoggingConfig(_Strict):
     """Log level and format."""
 
@@ -273,6 +282,7 @@ class MonitorConfig(_Strict):
     email: EmailConfig = EmailConfig()
     crawl: CrawlConfig = CrawlConfig()
     daemon: DaemonConfig = DaemonConfig()
+    worker: WorkerConfig = WorkerConfig()
     logging: LoggingConfig = LoggingConfig()
     path: Path | None = Field(None, exclude=True)
 

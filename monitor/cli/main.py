@@ -123,8 +123,10 @@ def crawl(
     config = state.config
     for name in source or []:
         config.source(name)
-    state.database()
-    code = crawl_command(config, source or None, trigger=trigger, console=console, verbose=verbose)
+    db = state.database()
+    code = crawl_command(
+        config, source or None, trigger=trigger, console=console, verbose=verbose, db=db
+    )
     raise typer.Exit(code)
 
 

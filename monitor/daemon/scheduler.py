@@ -35,6 +35,7 @@ from monitor.daemon import jobs
 from monitor.daemon.health import JOBS_TABLE, crawl_job_id
 from monitor.daemon.logging import register_secret, setup_logging
 from monitor.daemon.triggers import daemon_trigger
+from monitor.daemon.workers import WorkerSupervisor
 from monitor.db.engine import Database
 from monitor.db.leases import (
     SCHEDULER_LEASE,
@@ -45,6 +46,7 @@ from monitor.db.leases import (
     renew_lease,
 )
 from monitor.db.models import CrawlRun, utcnow
+from monitor.db.polls import requeue_abandoned
 from monitor.errors import ConfigError, MonitorError
 from monitor.schedule import Schedule, parse_schedule
 
@@ -364,6 +366,8 @@ class Daemon:
         self.holder = default_holder()
         self.ttl = scheduler_lease_ttl(config)
         self.scheduler: BackgroundScheduler | None = None
+        self.worker = WorkerSupervisor(config_path)
+        self.embedded_worker = True
 
     def start(self) -> None:
         specs = desired_jobs(self.config, self.config_path)
@@ -383,6 +387,9 @@ class Daemon:
             misfire_grace_seconds=daemon.misfire_grace_seconds,
         )
         caught = catch_up_interrupted(self.scheduler, self.db, self.config)
+        self.requeue_abandoned()
+        if self.embedded_worker:
+            self.worker.check()
         self.scheduler.resume()
         log.info(
             "daemon started as %s: %d jobs", self.holder, len(specs),
@@ -405,6 +412,7 @@ class Daemon:
         _configure_logging(config)
         jobs.set_active_config(self.config_path, config)
         self.config = config
+        self.worker.restart()  # the worker finishes its polls and a new one reads the new config
         assert self.scheduler is not None
         result = sync_jobs(
             self.scheduler,
@@ -420,6 +428,23 @@ class Daemon:
                 "rescheduled": result.rescheduled,
             },
         )
+
+    def requeue_abandoned(self) -> None:
+        """Polls whose worker died go back to the queue (at once if it died on this host)."""
+        try:
+            requeued = requeue_abandoned(self.db, float(self.config.daemon.lease_ttl_seconds))
+        except Exception as exc:
+            log.warning("cannot re-queue abandoned polls: %s", exc)
+            return
+        if requeued:
+            log.warning(
+                "re-queued %d poll(s) of a dead worker", len(requeued), extra={"polls": requeued}
+            )
+
+    def tick(self) -> None:
+        """Every half second: keep the local worker running."""
+        if self.embedded_worker and not jobs.stopping():
+            self.worker.check()
 
     def renew(self) -> bool:
         """Renew the scheduler lease; False when another scheduler took it."""
@@ -437,14 +462,13 @@ class Daemon:
             release_lease(self.db, SCHEDULER_LEASE, self.holder)
 
     def stop(self) -> None:
-        """Stop crawls (they record their runs as interrupted), the scheduler, then the lease."""
+        """Stop the worker (its polls end as interrupted), the scheduler, then the lease."""
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()  # no new job runs; running ones finish below
         jobs.begin_shutdown()
-        children = jobs.running_children()
-        if children:
-            log.info("stopping %d running crawl(s)", len(children), extra={"pids": children})
-        jobs.terminate_children()
+        if self.worker.pid is not None:
+            log.info("stopping the crawl worker", extra={"pid": self.worker.pid})
+        self.worker.stop()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         try:
@@ -504,12 +528,14 @@ def run_daemon(config_path: str | Path | None, *, stop_event: threading.Event | 
                     daemon.reload()
                 except Exception:
                     log.exception("config reload failed, keeping the running config")
+            daemon.tick()
             if time.monotonic() - last_renewal >= renew_every:
                 last_renewal = time.monotonic()
                 if not daemon.renew():
                     log.error("lost the scheduler lease to another scheduler; stopping")
                     code = 1
                     break
+                daemon.requeue_abandoned()
     finally:
         daemon.stop()
         signals.restore()
