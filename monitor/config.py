@@ -61,6 +61,21 @@ class DatabaseConfig(_Strict):
     busy_timeout_ms: int = Field(30_000, ge=0)
 
 
+class QueueConfig(_Strict):
+    """The distributed deployment: polls travel through a Redis stream to ``monitor worker``s."""
+
+    url: str | None = None
+    stream: str = "monitor:polls"
+    group: str = "crawl-workers"
+
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("queue.url must be redis://HOST:PORT/DB (or rediss://, unix://)")
+        return value
+
+
 class QueryConfig(_Strict):
     """The analysts' query that decides which articles are relevant."""
 
@@ -283,6 +298,7 @@ class MonitorConfig(_Strict):
     crawl: CrawlConfig = CrawlConfig()
     daemon: DaemonConfig = DaemonConfig()
     worker: WorkerConfig = WorkerConfig()
+    queue: QueueConfig = QueueConfig()
     logging: LoggingConfig = LoggingConfig()
     path: Path | None = Field(None, exclude=True)
 

@@ -129,14 +129,16 @@ def _crawl_through_daemon(
     config: MonitorConfig, db: Database, sources: list[str] | None, *, console: Console
 ) -> int:
     """Queue one poll per source for the running daemon's worker and wait for the outcomes."""
+    from monitor.crawl.queue import PollQueue, submit_poll
     from monitor.crawl.runner import select_sources
     from monitor.db.models import PollRequester
-    from monitor.db.polls import PollState, request_poll, wait_for_polls
+    from monitor.db.polls import PollState, wait_for_polls
 
     names = [source.name for source in select_sources(config, sources)]
+    queue = PollQueue.from_config(config)
     ids: dict[int, str] = {}
     for name in names:
-        poll_id, _queued = request_poll(db, name, PollRequester.CLI)
+        poll_id, _queued = submit_poll(db, queue, name, PollRequester.CLI)
         ids[poll_id] = name
     console.print(f"queued {len(ids)} poll(s) for the running daemon", markup=False)
 

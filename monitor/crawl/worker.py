@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from monitor.config import MonitorConfig, SourceConfig
+from monitor.crawl.queue import PollQueue
 from monitor.crawl.runner import SourceRunSummary
 from monitor.db.engine import Database
 from monitor.db.leases import (
@@ -32,6 +33,7 @@ from monitor.db.leases import (
 from monitor.db.models import PollRequester, PollStatus
 from monitor.db.polls import (
     PollClaim,
+    claim_poll,
     claim_polls,
     finish_poll,
     heartbeat_polls,
@@ -64,6 +66,7 @@ def resident_mb() -> float:
 @dataclass
 class _Poll:
     claim: PollClaim
+    message_id: str | None = None  # the queue message to acknowledge (distributed deployment)
     source: SourceConfig | None = None
     crawler: Any = None
     error: str | None = None
@@ -79,10 +82,16 @@ class CrawlWorker:
     """One worker process: the reactor, the polls it runs, its holder identity and stop flag."""
 
     def __init__(
-        self, config: MonitorConfig, db: Database, *, log_level: str | None = None
+        self,
+        config: MonitorConfig,
+        db: Database,
+        *,
+        queue: PollQueue | None = None,
+        log_level: str | None = None,
     ) -> None:
         self.config = config
         self.db = db
+        self.queue = queue
         self.log_level = log_level
         self.holder = default_holder()
         self.ttl = float(config.daemon.lease_ttl_seconds)
@@ -157,22 +166,43 @@ class CrawlWorker:
         if free <= 0 or self._claiming:
             return
         self._claiming = True
-        claimed = deferToThread(claim_polls, self.db, self.holder, free)
+        if self.queue is None:
+            claimed = deferToThread(self._claim_from_table, free)
+        else:
+            claimed = deferToThread(self._claim_from_queue, free)
         claimed.addCallback(self._start_claims)
         claimed.addErrback(lambda f: log.warning("cannot claim polls: %s", f.value))
         claimed.addBoth(self._claimed)
 
+    def _claim_from_table(self, free: int) -> list[tuple[PollClaim, str | None]]:
+        return [(claim, None) for claim in claim_polls(self.db, self.holder, free)]
+
+    def _claim_from_queue(self, free: int) -> list[tuple[PollClaim, str | None]]:
+        """(thread) Read messages from the stream, claim the rows they name."""
+        assert self.queue is not None
+        claims: list[tuple[PollClaim, str | None]] = []
+        messages = self.queue.take(
+            self.holder, free, block_ms=500, reclaim_idle_ms=int(self.ttl * 1000)
+        )
+        for message in messages:
+            claim = claim_poll(self.db, message.poll_id, self.holder)
+            if claim is None:  # finished, re-queued under another message, or unknown
+                self.queue.ack(message.message_id)
+            else:
+                claims.append((claim, message.message_id))
+        return claims
+
     def _claimed(self, _result: Any) -> None:
         self._claiming = False
 
-    def _start_claims(self, claims: list[PollClaim]) -> None:
+    def _start_claims(self, claims: list[tuple[PollClaim, str | None]]) -> None:
         from twisted.internet.threads import deferToThread
 
-        if self.draining:  # stopped while claiming: hand them back
-            deferToThread(release_polls, self.db, self.holder, [c.id for c in claims])
+        if self.draining:  # stopped while claiming: hand them back (messages stay pending)
+            deferToThread(release_polls, self.db, self.holder, [c.id for c, _ in claims])
             return
-        for claim in claims:
-            poll = _Poll(claim)
+        for claim, message_id in claims:
+            poll = _Poll(claim, message_id)
             self.polls[claim.id] = poll
             prepared = deferToThread(self._prepare, poll)
             prepared.addCallback(self._crawl_if_ready, poll)
@@ -260,6 +290,8 @@ class CrawlWorker:
                 self.db, poll.claim.id, self.holder, status, summary.to_dict(), summary.run_id
             ):
                 log.warning("poll %s was re-queued while it ran", poll.claim.id)
+            if self.queue is not None and poll.message_id is not None:
+                self.queue.ack(poll.message_id)
         finally:
             if release:
                 try:
@@ -331,15 +363,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", help="config file (else $MONITOR_CONFIG, ./monitor.toml)")
     parser.add_argument("--log-level", default=None, help="Scrapy log level (default: config)")
     args = parser.parse_args(argv)
+    return run_worker(args.config, log_level=args.log_level)
+
+
+def run_worker(
+    config_path: str | None, *, log_level: str | None = None, distributed: bool = False
+) -> int:
+    """Run one worker: 0 graceful end, 1 unreachable database or queue, 2 bad config.
+
+    With ``[queue]`` it takes polls from the Redis stream, else from the table.
+    ``distributed=True`` (``monitor worker``) requires ``[queue]`` and a shared database.
+    """
     from monitor.config import load_config
     from monitor.crawl.context import shared_database
+    from monitor.crawl.queue import require_distributed
+    from monitor.errors import MonitorError
 
     try:
-        config = load_config(args.config)
+        config = load_config(config_path)
+        if distributed:
+            require_distributed(config, "monitor worker")
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return CrawlWorker(config, shared_database(config), log_level=args.log_level).run()
+    db = shared_database(config)
+    try:
+        db.ping()
+        queue = PollQueue.from_config(config)
+    except MonitorError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return CrawlWorker(config, db, queue=queue, log_level=log_level).run()
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ log = logging.getLogger("monitor.daemon.jobs")
 _lock = threading.Lock()
 _configs: dict[str, MonitorConfig] = {}
 _databases: dict[str, Database] = {}
+_queues: dict[str, Any] = {}
 _stopping = threading.Event()
 _digest_lock = threading.Lock()
 
@@ -60,14 +61,32 @@ def get_database(config: MonitorConfig) -> Database:
         return db
 
 
+def get_queue(config: MonitorConfig) -> Any:
+    """The shared PollQueue of ``[queue]`` (None in the embedded deployment)."""
+    from monitor.crawl.queue import PollQueue
+
+    url = config.queue.url
+    if url is None:
+        return None
+    with _lock:
+        queue = _queues.get(url)
+        if queue is None:
+            queue = _queues[url] = PollQueue.from_config(config)
+        return queue
+
+
 def reset_state() -> None:
     """Forget configs, dispose engines and clear the stop flag (daemon exit, tests)."""
     with _lock:
         databases = list(_databases.values())
+        queues = list(_queues.values())
         _databases.clear()
+        _queues.clear()
         _configs.clear()
     for db in databases:
         db.dispose()
+    for queue in queues:
+        queue.close()
     _stopping.clear()
 
 
@@ -86,9 +105,10 @@ def stopping() -> bool:
 def crawl_source(config_path: str, source_name: str) -> None:
     """Scheduled poll of one source: queue it for the crawl worker, wait for its row to finish,
     log one line with the outcome the worker wrote into the row."""
+    from monitor.crawl.queue import submit_poll
     from monitor.daemon.health import adaptive_decision, evaluate_alerts
     from monitor.db.models import PollRequester
-    from monitor.db.polls import request_poll, wait_for_polls
+    from monitor.db.polls import wait_for_polls
 
     if _stopping.is_set():
         return
@@ -109,7 +129,7 @@ def crawl_source(config_path: str, source_name: str) -> None:
                 )  # fmt: skip
                 return
         clock = time.monotonic()
-        poll_id, queued = request_poll(db, source_name, PollRequester.SCHEDULER)
+        poll_id, queued = submit_poll(db, get_queue(config), source_name, PollRequester.SCHEDULER)
         if not queued:
             log.info("poll of %s already queued or running (poll %d)", source_name, poll_id)
         states = wait_for_polls(

@@ -359,7 +359,9 @@ def _error(message: str) -> None:
 class Daemon:
     """One running daemon: config, database, scheduler and lease."""
 
-    def __init__(self, config_path: Path, config: MonitorConfig, db: Database) -> None:
+    def __init__(
+        self, config_path: Path, config: MonitorConfig, db: Database, *, worker: bool = True
+    ) -> None:
         self.config_path = config_path
         self.config = config
         self.db = db
@@ -367,7 +369,7 @@ class Daemon:
         self.ttl = scheduler_lease_ttl(config)
         self.scheduler: BackgroundScheduler | None = None
         self.worker = WorkerSupervisor(config_path)
-        self.embedded_worker = True
+        self.embedded_worker = worker
 
     def start(self) -> None:
         specs = desired_jobs(self.config, self.config_path)
@@ -436,6 +438,9 @@ class Daemon:
         except Exception as exc:
             log.warning("cannot re-queue abandoned polls: %s", exc)
             return
+        queue = jobs.get_queue(self.config)
+        for poll_id in requeued if queue is not None else []:
+            queue.push(poll_id)
         if requeued:
             log.warning(
                 "re-queued %d poll(s) of a dead worker", len(requeued), extra={"polls": requeued}
@@ -488,13 +493,24 @@ def _configure_logging(config: MonitorConfig) -> None:
         register_secret(make_url(config.database.url).password)  # type: ignore[arg-type]
 
 
-def run_daemon(config_path: str | Path | None, *, stop_event: threading.Event | None = None) -> int:
-    """Run until SIGTERM/SIGINT (or ``stop_event``): 0 clean stop, 1 failure, 2 bad config."""
+def run_daemon(
+    config_path: str | Path | None,
+    *,
+    stop_event: threading.Event | None = None,
+    worker: bool = True,
+) -> int:
+    """Run until SIGTERM/SIGINT (or ``stop_event``): 0 clean stop, 1 failure, 2 bad config.
+
+    ``worker=False`` (``monitor run --no-worker``): the scheduler alone; needs ``[queue]``.
+    """
+    from monitor.crawl.queue import require_distributed
     from monitor.db.migrate import require_current_schema
 
     stop = stop_event or threading.Event()
     try:
         config = load_config(config_path)
+        if not worker or config.queue.url is not None:
+            require_distributed(config, "monitor run --no-worker" if not worker else "[queue]")
     except ConfigError as exc:
         _error(str(exc))
         return exc.exit_code
@@ -502,11 +518,12 @@ def run_daemon(config_path: str | Path | None, *, stop_event: threading.Event | 
     _configure_logging(config)
     db = Database(config.database.url, busy_timeout_ms=config.database.busy_timeout_ms)
     signals = _Signals(stop)
-    daemon = Daemon(path, config, db)
+    daemon = Daemon(path, config, db, worker=worker)
     code = 0
     try:
         db.ping()
         require_current_schema(db)
+        jobs.get_queue(config)  # fail fast: Redis unreachable
         signals.install()
         daemon.start()
     except Exception as exc:

@@ -141,6 +141,32 @@ def claim_polls(db: Database, worker: str, limit: int) -> list[PollClaim]:
     return db.write(_claim)
 
 
+def claim_poll(db: Database, poll_id: int, worker: str) -> PollClaim | None:
+    """Take one named poll if it is still queued (a queue message named it)."""
+
+    def _claim(session: Session) -> PollClaim | None:
+        now = database_now(session)
+        taken = session.execute(
+            update(PollRequest)
+            .where(PollRequest.id == poll_id, PollRequest.status == PollStatus.QUEUED.value)
+            .values(
+                status=PollStatus.RUNNING.value,
+                claimed_by=worker,
+                claimed_at=now,
+                heartbeat_at=now,
+                attempts=PollRequest.attempts + 1,
+            )
+            .execution_options(synchronize_session=False)
+        ).rowcount  # type: ignore[attr-defined]
+        if not taken:
+            return None
+        row = session.get(PollRequest, poll_id)
+        assert row is not None
+        return PollClaim(row.id, row.source_name, row.requested_by)
+
+    return db.write(_claim)
+
+
 def heartbeat_polls(db: Database, worker: str, ids: list[int]) -> None:
     """Keep the worker's running polls alive."""
     if not ids:
