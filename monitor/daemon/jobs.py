@@ -24,6 +24,7 @@ _lock = threading.Lock()
 _configs: dict[str, MonitorConfig] = {}
 _databases: dict[str, Database] = {}
 _queues: dict[str, Any] = {}
+POLL_WAIT_GRACE_SECONDS = 120.0
 _stopping = threading.Event()
 _digest_lock = threading.Lock()
 
@@ -132,8 +133,9 @@ def crawl_source(config_path: str, source_name: str) -> None:
         poll_id, queued = submit_poll(db, get_queue(config), source_name, PollRequester.SCHEDULER)
         if not queued:
             log.info("poll of %s already queued or running (poll %d)", source_name, poll_id)
+        # The worker closes a poll after lease_seconds (CLOSESPIDER_TIMEOUT); allow it to finish.
         states = wait_for_polls(
-            db, [poll_id], timeout=float(config.daemon.lease_seconds),
+            db, [poll_id], timeout=float(config.daemon.lease_seconds) + POLL_WAIT_GRACE_SECONDS,
             should_stop=_stopping.is_set,
         )  # fmt: skip
         state = states.get(poll_id)
@@ -150,7 +152,7 @@ def crawl_source(config_path: str, source_name: str) -> None:
             if _stopping.is_set():
                 log.info("poll of %s left queued by the shutdown", source_name, extra=extra)
             else:
-                log.error("poll of %s did not finish in time", source_name, extra=extra)
+                log.error("crawl of %s did not finish in time", source_name, extra=extra)
             return
         status = outcome.get("status", state.status.value)
         level = logging.INFO if status in ("ok", "partial", "skipped") else logging.WARNING
