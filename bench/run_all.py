@@ -37,6 +37,7 @@ def main() -> int:
         ("extraction_bench.py", []),
         ("pipeline_bench.py", []),
         ("crawl_bench.py", sys.argv[1:]),
+        ("worker_bench.py", []),
     )
     for script, args in benches:
         path = HERE / script
