@@ -171,7 +171,7 @@ class SourceLease:
         from scrapy.exceptions import NotConfigured
 
         if not crawler.settings.getbool(STANDALONE_SETTING):
-            raise NotConfigured("the runner or the worker holds the lease")
+            raise NotConfigured  # the runner or the worker holds the lease (no message: no log)
         return cls(crawler)
 
     async def spider_opened(self, spider: Spider) -> None:

@@ -162,7 +162,7 @@ def crawl_source(config_path: str, source_name: str) -> None:
         except Exception:
             log.exception("health check after the crawl of %s failed", source_name)
         if config.email.active_recipients() and instant_work_pending(db):
-            send_digest_job(config_path, "instant")
+            kick_instant_digest(config_path)
     except Exception:
         log.exception("crawl job of %s failed", source_name, extra={"source": source_name})
 
@@ -186,6 +186,16 @@ def instant_work_pending(db: Database) -> bool:
             .limit(1)
         )
     return delivery is not None or alert is not None
+
+
+def kick_instant_digest(config_path: str) -> None:
+    """Send instant digests now in a thread of their own, so a slow or dead mail server never
+    holds a crawl job; skipped while a send is under way (the every-minute job catches up)."""
+    if _stopping.is_set() or _digest_lock.locked():
+        return
+    threading.Thread(
+        target=send_digest_job, args=(config_path, "instant"), name="instant-digest", daemon=True
+    ).start()
 
 
 def send_digest_job(config_path: str, frequency: str) -> None:
@@ -231,6 +241,6 @@ def check_health(config_path: str) -> None:
         db = get_database(config)
         evaluate_alerts(db, config)
         if config.email.active_recipients() and instant_work_pending(db):
-            send_digest_job(config_path, "instant")
+            kick_instant_digest(config_path)
     except Exception:
         log.exception("health check failed")
