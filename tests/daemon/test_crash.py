@@ -23,7 +23,7 @@ from monitor.db.migrate import upgrade
 from monitor.db.models import Article, CrawlRun
 from tests.daemon.conftest import render_toml
 from tests.daemon.jobfuncs import wait_for
-from tests.daemon.test_integration import ARTICLES, NewsSite
+from tests.daemon.test_integration import ARTICLES, KILL_AFTER, NewsSite
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("alpha", "beta")
@@ -107,7 +107,7 @@ def test_kill_9_of_monitor_run_and_its_crawls_then_restart(
         # 1. both sources mid-crawl: a running run and a held lease each, some pages fetched
         check(
             lambda: all(
-                sites[name].article_fetches() >= 2
+                sites[name].article_fetches() >= KILL_AFTER
                 and source_lease_name(name) in leases()
                 and any(r.source_name == name and r.status == "running" for r in runs())
                 for name in SOURCES

@@ -22,7 +22,7 @@ from monitor.db.migrate import upgrade
 from monitor.db.models import Article, PollRequest
 from tests.daemon.conftest import render_toml
 from tests.daemon.jobfuncs import wait_for
-from tests.daemon.test_integration import ARTICLES, NewsSite
+from tests.daemon.test_integration import ARTICLES, KILL_AFTER, NewsSite
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_DB = 11  # this suite's own Redis database; every test uses its own stream key too
@@ -184,7 +184,7 @@ def test_scheduler_and_two_workers_with_one_killed(
         )
         check(
             lambda: any(
-                sites[p.source_name].article_fetches() >= 2
+                sites[p.source_name].article_fetches() >= KILL_AFTER
                 for p in polls()
                 if p.status == "running"
             ),
@@ -193,7 +193,7 @@ def test_scheduler_and_two_workers_with_one_killed(
         victim = next(
             p
             for p in polls()
-            if p.status == "running" and sites[p.source_name].article_fetches() >= 2
+            if p.status == "running" and sites[p.source_name].article_fetches() >= KILL_AFTER
         )
         assert victim.claimed_by is not None
         victim_pid = parse_holder(victim.claimed_by).pid

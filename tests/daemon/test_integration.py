@@ -35,6 +35,13 @@ from tests.daemon.jobfuncs import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 12
+# How many article pages a crawl fetched when the kill tests strike: 2 in `make test`; `make soak`
+# repeats them with a random moment each time (SOAK_SEED), from the first page to the third last.
+KILL_AFTER = (
+    random.Random(int(os.environ["SOAK_SEED"])).randint(1, ARTICLES - 3)
+    if os.environ.get("SOAK_SEED")
+    else 2
+)
 ARTICLE_DELAY = 0.4
 
 pytestmark = [

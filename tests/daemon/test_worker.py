@@ -23,7 +23,7 @@ from monitor.db.migrate import upgrade
 from monitor.db.models import Article, CrawlRun, PollRequest
 from tests.daemon.conftest import render_toml
 from tests.daemon.jobfuncs import wait_for
-from tests.daemon.test_integration import ARTICLES, NewsSite
+from tests.daemon.test_integration import ARTICLES, KILL_AFTER, NewsSite
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("alpha", "beta", "gamma")
@@ -122,7 +122,7 @@ def test_one_worker_serves_scheduled_and_manual_polls_and_survives_kill_9(
         )  # fmt: skip
         check(
             lambda: (
-                sites["gamma"].article_fetches() >= 3
+                sites["gamma"].article_fetches() >= KILL_AFTER
                 and any(p.source_name == "gamma" and p.status == "running" for p in polls())
             ),
             "the manual poll in progress",
