@@ -10,7 +10,7 @@ RUNTIME_LOCK := requirements/runtime.lock
 COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
 	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu
 
-.PHONY: setup lock demo test lint run bench clean
+.PHONY: setup lock demo test lint run bench soak clean
 
 # Re-installs whenever the lock or the package metadata changes.
 $(STAMP): $(LOCK) pyproject.toml setup.py
@@ -44,6 +44,16 @@ test: lint
 run: setup
 	$(VENV)/bin/monitor init
 	$(VENV)/bin/monitor run
+
+# The kill -9 tests (monitor run and its worker, a worker of the distributed deployment) repeated
+# with the kill at a random moment of the crawl; every run checks nothing lost or stored twice.
+SOAK_ROUNDS ?= 10
+soak: setup
+	for i in $$(seq 1 $(SOAK_ROUNDS)); do \
+	  seed=$$(od -An -N2 -tu2 /dev/urandom | tr -d ' '); echo "soak round $$i: SOAK_SEED=$$seed"; \
+	  SOAK_SEED=$$seed $(VENV)/bin/pytest -q -x -p no:randomly tests/daemon/test_crash.py \
+	    tests/daemon/test_worker.py tests/daemon/test_distributed.py || exit 1; \
+	done
 
 bench: setup
 	$(PY) bench/run_all.py

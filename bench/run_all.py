@@ -38,6 +38,7 @@ def main() -> int:
         ("pipeline_bench.py", []),
         ("relevance_bench.py", []),
         ("crawl_bench.py", sys.argv[1:]),
+        ("worker_bench.py", []),
     )
     for script, args in benches:
         path = HERE / script

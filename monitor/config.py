@@ -65,6 +65,21 @@ class DatabaseConfig(_Strict):
     busy_timeout_ms: int = Field(30_000, ge=0)
 
 
+class QueueConfig(_Strict):
+    """The distributed deployment: polls travel through a Redis stream to ``monitor worker``s."""
+
+    url: str | None = None
+    stream: str = "monitor:polls"
+    group: str = "crawl-workers"
+
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("queue.url must be redis://HOST:PORT/DB (or rediss://, unix://)")
+        return value
+
+
 class QueryConfig(_Strict):
     """The analysts' query that decides which articles are relevant."""
 
@@ -281,6 +296,8 @@ class DaemonConfig(_Strict):
     timezone: str = "UTC"
     misfire_grace_seconds: int = Field(6 * 3600, ge=1)
     lease_seconds: int = Field(2 * 3600, ge=10)
+    lease_ttl_seconds: int = Field(60, ge=5)
+    heartbeat_seconds: float = Field(15.0, gt=0)
     retention_days: int = Field(90, ge=1)
     housekeeping_schedule: str = "every 6 hours"
     failure_alert_after: int = Field(3, ge=1)
@@ -291,6 +308,21 @@ class DaemonConfig(_Strict):
     _check_sched = field_validator("housekeeping_schedule")(
         classmethod(lambda cls, v: _check_schedule(v))
     )
+
+    @model_validator(mode="after")
+    def _heartbeat_within_ttl(self) -> DaemonConfig:
+        if self.heartbeat_seconds * 2 > self.lease_ttl_seconds:
+            raise ValueError("heartbeat_seconds must be at most half of lease_ttl_seconds")
+        return self
+
+
+class WorkerConfig(_Strict):
+    """The long-running crawl worker (``monitor run`` starts one; ``monitor worker`` is one)."""
+
+    concurrent_polls: int = Field(16, ge=1, le=1000)
+    max_polls: int = Field(1000, ge=1)
+    max_rss_mb: int = Field(1024, ge=64)
+    claim_interval_seconds: float = Field(0.5, gt=0, le=60)
 
 
 class LoggingConfig(_Strict):
@@ -310,6 +342,8 @@ class MonitorConfig(_Strict):
     email: EmailConfig = EmailConfig()
     crawl: CrawlConfig = CrawlConfig()
     daemon: DaemonConfig = DaemonConfig()
+    worker: WorkerConfig = WorkerConfig()
+    queue: QueueConfig = QueueConfig()
     logging: LoggingConfig = LoggingConfig()
     path: Path | None = Field(None, exclude=True)
 

@@ -17,13 +17,14 @@ from typing import Any
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, UsageError
 from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from monitor.config import MonitorConfig, SourceConfig
 from monitor.crawl.context import (
+    SOURCE_SETTING,
     add_error,
     count,
     crawler_config,
@@ -103,6 +104,22 @@ def _header(response: Response, name: str) -> str | None:
     return value.decode("latin-1") if value else None
 
 
+def _standalone_settings(crawler: Crawler, source_name: str | None) -> None:
+    """``scrapy crawl source -a source=NAME``: the source's settings from the config file
+    ($MONITOR_CONFIG or ./monitor.toml), as the runner would build them; the crawl holds the
+    source's lease itself (``SourceLease``)."""
+    from monitor.crawl.extensions import STANDALONE_SETTING
+    from monitor.crawl.settings import build_settings
+
+    if not source_name:
+        raise UsageError("name the source: scrapy crawl source -a source=NAME")
+    config = crawler_config(crawler)
+    source = config.source(source_name)
+    for key, value in build_settings(config, source).items():  # `-s KEY=VALUE` still wins
+        crawler.settings.set(key, value, priority="spider")
+    crawler.settings.set(STANDALONE_SETTING, True, priority="spider")
+
+
 class SourceSpider(Spider):
     """Crawl one configured source (``-a source=NAME``)."""
 
@@ -122,6 +139,8 @@ class SourceSpider(Spider):
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        if crawler.settings.get(SOURCE_SETTING) is None:
+            _standalone_settings(crawler, kwargs.get("source"))
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.setup()
         return spider

@@ -1,7 +1,10 @@
 """``monitor crawl`` and ``monitor sources check``: progress while it runs, a summary at the end.
 
-The crawl itself runs in a child process (``python -m monitor.crawl --json``), as the daemon's
-crawls do: a Twisted reactor runs once per process and a crash stays contained.
+While a daemon runs (it holds the scheduler lease), ``monitor crawl`` queues one poll per source
+in ``poll_requests`` and waits for the daemon's crawl worker to finish them, so a source is never
+polled twice at once. With no daemon the crawl runs in a child process
+(``python -m monitor.crawl --json``): a Twisted reactor runs once per process and a crash stays
+contained.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from rich.live import Live
 from rich.table import Table
 
 from monitor.config import MonitorConfig
+from monitor.db.engine import Database
 
 SUMMARY_COLUMNS = (
     ("requests", "requests"),
@@ -72,8 +76,12 @@ def crawl_command(
     trigger: str,
     console: Console,
     verbose: bool = False,
+    db: Database | None = None,
 ) -> int:
-    """Crawl now in a child process; exit 0 when it ran, even if some sources failed."""
+    """Crawl now (through the daemon's worker when one runs, else in a child process); exit 0
+    when it ran, even if some sources failed."""
+    if db is not None and _daemon_running(db):
+        return _crawl_through_daemon(config, db, sources, console=console)
     command = [sys.executable, "-m", "monitor.crawl", "--json", "--trigger", trigger]
     if not verbose:  # Scrapy's INFO lines drown the table; --verbose shows them
         command += ["--log-level", "WARNING"]
@@ -93,6 +101,14 @@ def crawl_command(
                 summaries[event["source"]] = event
             elif event.get("event") == "exit":
                 exit_code = int(event["code"])
+    _print_summaries(summaries, console)
+    if exit_code:
+        console.print(f"error: the crawl process exited with code {exit_code}", markup=False)
+        return 1 if exit_code != 2 else 2
+    return 0
+
+
+def _print_summaries(summaries: dict[str, dict[str, Any]], console: Console) -> None:
     if summaries:
         console.print(_table(summaries, title="crawl summary"))
     failed = [name for name, row in summaries.items() if row.get("status") in ("failed",)]
@@ -101,9 +117,55 @@ def crawl_command(
             console.print(f"  {name}: {error}", markup=False)
     if failed:
         console.print(f"failed sources: {', '.join(failed)}", markup=False)
-    if exit_code:
-        console.print(f"error: the crawl process exited with code {exit_code}", markup=False)
-        return 1 if exit_code != 2 else 2
+
+
+def _daemon_running(db: Database) -> bool:
+    from monitor.db.leases import SCHEDULER_LEASE, holder_is_dead, lease_holder
+
+    holder = lease_holder(db, SCHEDULER_LEASE)
+    return holder is not None and not holder_is_dead(holder.holder)
+
+
+def _crawl_through_daemon(
+    config: MonitorConfig, db: Database, sources: list[str] | None, *, console: Console
+) -> int:
+    """Queue one poll per source for the running daemon's worker and wait for the outcomes."""
+    from monitor.crawl.queue import PollQueue, submit_poll
+    from monitor.crawl.runner import select_sources
+    from monitor.db.models import PollRequester
+    from monitor.db.polls import PollState, wait_for_polls
+
+    names = [source.name for source in select_sources(config, sources)]
+    queue = PollQueue.from_config(config)
+    ids: dict[int, str] = {}
+    for name in names:
+        poll_id, _queued = submit_poll(db, queue, name, PollRequester.CLI)
+        ids[poll_id] = name
+    console.print(f"queued {len(ids)} poll(s) for the running daemon", markup=False)
+
+    def _rows(states: dict[int, PollState]) -> dict[str, dict[str, Any]]:
+        rows: dict[str, dict[str, Any]] = {}
+        for poll_id, name in ids.items():
+            state = states.get(poll_id)
+            if state is None:
+                rows[name] = {"status": "lost", "counts": {}, "errors": []}
+            elif state.outcome is not None:
+                rows[name] = state.outcome
+            else:
+                rows[name] = {"status": state.status.value, "counts": {}, "errors": []}
+        return rows
+
+    with Live(console=console, transient=True, refresh_per_second=4) as live:
+        states = wait_for_polls(
+            db,
+            list(ids),
+            timeout=float(config.daemon.lease_seconds),
+            on_update=lambda s: live.update(_table(_rows(s), title="crawling…")),
+        )
+    _print_summaries(_rows(states), console)
+    if not all(state.finished for state in states.values()):
+        console.print("error: the daemon did not finish the polls in time", markup=False)
+        return 1
     return 0
 
 

@@ -141,20 +141,41 @@ def crawl(
     for name in source or []:
         config.source(name)
     state.check_relevance()
-    state.database(writable=True)
-    code = crawl_command(config, source or None, trigger=trigger, console=console, verbose=verbose)
+    db = state.database(writable=True)
+    code = crawl_command(
+        config, source or None, trigger=trigger, console=console, verbose=verbose, db=db
+    )
     raise typer.Exit(code)
 
 
 @app.command()
-def run(ctx: typer.Context) -> None:
+def run(
+    ctx: typer.Context,
+    no_worker: Annotated[
+        bool,
+        typer.Option("--no-worker", help="Scheduler only; `monitor worker`s crawl ([queue])."),
+    ] = False,
+) -> None:
     """Run the daemon: scheduled crawls, digests and housekeeping until stopped."""
     from monitor.daemon.scheduler import run_daemon
 
     state = _state(ctx)
     state.check_relevance()
     state.database(writable=True)
-    raise typer.Exit(run_daemon(state.config.path or state.config_path))
+    path = state.config.path or state.config_path
+    raise typer.Exit(run_daemon(path, worker=not no_worker))
+
+
+@app.command()
+def worker(ctx: typer.Context) -> None:
+    """One crawl worker of the distributed deployment: takes polls from the [queue]."""
+    from monitor.crawl.worker import run_worker
+
+    state = _state(ctx)
+    state.check_relevance()
+    state.database(writable=True)
+    path = state.config.path or state.config_path
+    raise typer.Exit(run_worker(str(path) if path else None, distributed=True))
 
 
 @app.command()

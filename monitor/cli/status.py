@@ -12,12 +12,16 @@ from monitor.alerts.smtp import check_smtp
 from monitor.config import MonitorConfig
 from monitor.daemon.health import new_articles, scheduled_jobs, source_health
 from monitor.db.engine import Database
-from monitor.db.leases import SCHEDULER_LEASE, lease_holder
+from monitor.db.leases import SCHEDULER_LEASE, lease_holder, list_leases
 from monitor.db.models import AlertDelivery, Article, Story
 
 
 def _when(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M") if value else "—"
+
+
+def _stamp(value: datetime) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
 def status_command(db: Database, config: MonitorConfig, *, console: Console) -> int:
@@ -63,6 +67,21 @@ def status_command(db: Database, config: MonitorConfig, *, console: Console) -> 
     holder = lease_holder(db, SCHEDULER_LEASE)
     daemon = f"daemon: running on {holder.holder}" if holder else "daemon: not running"
     console.print(daemon)
+    leases = list_leases(db)
+    if leases:
+        lease_table = Table(title="leases (database clock)")
+        for column in ("lease", "holder", "since", "expires", "state"):
+            lease_table.add_column(column, overflow="fold")
+        for lease in leases:
+            state = "held"
+            if lease.holder_dead:
+                state = "holder gone (taken over at next poll)"
+            elif lease.expired:
+                state = "expired"
+            lease_table.add_row(
+                lease.name, lease.holder, _stamp(lease.acquired_at), _stamp(lease.expires_at), state
+            )
+        console.print(lease_table)
     if jobs:
         job_table = Table(title="scheduled jobs (job store)")
         for column in ("job", "next run", "trigger"):

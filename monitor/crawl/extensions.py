@@ -144,3 +144,70 @@ class CrawlRunRecorder:
             except Exception as exc:
                 logger.error("cannot record crawl run %s: %s", self.record.run_id, exc)
         self._emit("finished")
+
+
+STANDALONE_SETTING = "MONITOR_STANDALONE"
+"""True when Scrapy itself started the crawl (``scrapy crawl source -a source=NAME``)."""
+
+
+class SourceLease:
+    """Holds the source's lease for a crawl started by ``scrapy crawl`` (the runner and the worker
+    hold it themselves, so there the extension switches itself off)."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.config = crawler_config(crawler)
+        self.source = crawler_source(crawler)
+        self.db = shared_database(self.config)
+        self.name = f"crawl:{self.source.name}"
+        self.holder = ""
+        self.held = False
+        self.beat: Any = None
+        crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SourceLease:
+        from scrapy.exceptions import NotConfigured
+
+        if not crawler.settings.getbool(STANDALONE_SETTING):
+            raise NotConfigured  # the runner or the worker holds the lease (no message: no log)
+        return cls(crawler)
+
+    async def spider_opened(self, spider: Spider) -> None:
+        from twisted.internet import task
+
+        from monitor.crawl.context import db_call
+        from monitor.db.leases import acquire_lease, default_holder
+        from monitor.db.repository import mark_abandoned_runs
+
+        self.holder = default_holder()
+        ttl = float(self.config.daemon.lease_ttl_seconds)
+        self.held = await db_call(acquire_lease, self.db, self.name, self.holder, ttl)
+        if not self.held:
+            logger.error("%s: already running elsewhere; closing", self.source.name)
+            assert self.crawler.engine is not None
+            from scrapy.utils.defer import deferred_from_coro
+
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="already_running"))
+            return
+        await db_call(mark_abandoned_runs, self.db, self.source.name)
+        self.beat = task.LoopingCall(self._renew, ttl)
+        self.beat.start(self.config.daemon.heartbeat_seconds, now=False)
+
+    def _renew(self, ttl: float) -> Any:
+        from twisted.internet.threads import deferToThread
+
+        from monitor.db.leases import renew_lease
+
+        beat = deferToThread(renew_lease, self.db, self.name, self.holder, ttl)
+        return beat.addErrback(lambda f: logger.warning("lease heartbeat failed: %s", f.value))
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
+        from monitor.crawl.context import db_call
+        from monitor.db.leases import release_lease
+
+        if self.beat is not None and self.beat.running:
+            self.beat.stop()
+        if self.held:
+            await db_call(release_lease, self.db, self.name, self.holder)

@@ -3,9 +3,11 @@
 A Twisted reactor cannot be restarted, so :func:`run_crawl` runs once per process; the CLI and
 the daemon start ``python -m monitor.crawl`` as a child process for each crawl.
 
-Each source is crawled while holding its lease (``crawl:<name>``); a source whose lease is
-held by another live crawl is waited for up to ``lease_wait`` seconds, then skipped with
-"already running elsewhere". Runs left ``running`` by a dead process are marked interrupted.
+Each source is crawled while holding its lease (``crawl:<name>``, ``daemon.lease_ttl_seconds``
+long, renewed every ``daemon.heartbeat_seconds``); a source whose lease is held by another live
+crawl is waited for up to ``lease_wait`` seconds, then skipped with "already running elsewhere".
+A lease of a dead process on this host is taken over at once; runs it left ``running`` are marked
+interrupted.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from monitor.db.leases import (
     acquire_lease,
     default_holder,
     release_lease,
-    renew_lease,
+    renew_leases,
     source_lease_name,
 )
 from monitor.db.repository import mark_abandoned_runs
@@ -93,7 +95,7 @@ def run_crawl(
     sources = select_sources(config, source_names)
     db = shared_database(config)
     holder = default_holder()
-    ttl = float(config.daemon.lease_seconds)
+    ttl = float(config.daemon.lease_ttl_seconds)
     held, busy = _acquire_leases(db, sources, holder, ttl, lease_wait)
     summaries: dict[str, SourceRunSummary] = {
         s.name: SourceRunSummary(s.name, None, "skipped", {}, ["already running elsewhere"])
@@ -156,15 +158,21 @@ def _crawl(
             done.addErrback(_failed)
             crawlers.append((source, crawler))
 
+        names = [source_lease_name(source.name) for source in sources]
+
         def _renew() -> None:
-            for source in sources:
-                if not renew_lease(db, source_lease_name(source.name), holder, ttl):
-                    logger.warning("lost the lease of %s", source.name)
+            for name in renew_leases(db, names, holder, ttl):
+                logger.warning("lost the lease %s", name)
 
         from twisted.internet.threads import deferToThread
 
-        renewer = task.LoopingCall(lambda: deferToThread(_renew).addErrback(logger.error))
-        renewer.start(max(5.0, ttl / 3), now=False)
+        def _heartbeat() -> None:
+            deferToThread(_renew).addErrback(
+                lambda failure: logger.warning("lease heartbeat failed: %s", failure.value)
+            )
+
+        renewer = task.LoopingCall(_heartbeat)
+        renewer.start(config.daemon.heartbeat_seconds, now=False)
         _install_stop_handlers([crawler for _, crawler in crawlers])
         # Imported modules and the crawl set-up live until the process exits: keep the cyclic
         # GC from traversing them again on every full collection while the crawl runs.

@@ -32,6 +32,7 @@ DOWNLOADER_MIDDLEWARES = {
 ITEM_PIPELINES = {"monitor.pipelines.store.StorePipeline": 300}
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "monitor.crawl.extensions.SourceLease": 50,
     "monitor.crawl.extensions.CrawlRunRecorder": 100,
 }
 

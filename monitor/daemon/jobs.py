@@ -6,15 +6,9 @@ Nothing here raises: a failing crawl, digest or check is logged and the daemon c
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import os
-import signal
-import subprocess
-import sys
 import threading
 import time
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +16,15 @@ from sqlalchemy import select
 
 from monitor.config import MonitorConfig, load_config
 from monitor.db.engine import Database
-from monitor.db.models import AlertDelivery, CrawlRun, OperatorAlert, utcnow
+from monitor.db.models import AlertDelivery, OperatorAlert
 
 log = logging.getLogger("monitor.daemon.jobs")
-
-CRAWL_TERM_GRACE_SECONDS = 30.0
-"""How long a crawl child gets to record its run as interrupted after SIGTERM, before SIGKILL."""
 
 _lock = threading.Lock()
 _configs: dict[str, MonitorConfig] = {}
 _databases: dict[str, Database] = {}
-_children: set[subprocess.Popen[bytes]] = set()
+_queues: dict[str, Any] = {}
+POLL_WAIT_GRACE_SECONDS = 120.0
 _stopping = threading.Event()
 _digest_lock = threading.Lock()
 
@@ -70,113 +62,54 @@ def get_database(config: MonitorConfig) -> Database:
         return db
 
 
+def get_queue(config: MonitorConfig) -> Any:
+    """The shared PollQueue of ``[queue]`` (None in the embedded deployment)."""
+    from monitor.crawl.queue import PollQueue
+
+    url = config.queue.url
+    if url is None:
+        return None
+    with _lock:
+        queue = _queues.get(url)
+        if queue is None:
+            queue = _queues[url] = PollQueue.from_config(config)
+        return queue
+
+
 def reset_state() -> None:
     """Forget configs, dispose engines and clear the stop flag (daemon exit, tests)."""
     with _lock:
         databases = list(_databases.values())
+        queues = list(_queues.values())
         _databases.clear()
+        _queues.clear()
         _configs.clear()
     for db in databases:
         db.dispose()
+    for queue in queues:
+        queue.close()
     _stopping.clear()
 
 
-# --- crawl children ------------------------------------------------------------------------------
+# --- crawl polls ---------------------------------------------------------------------------------
 
 
 def begin_shutdown() -> None:
-    """No new crawls start from now on."""
+    """No new polls are requested from now on; waiting crawl jobs return."""
     _stopping.set()
 
 
-def running_children() -> list[int]:
-    """Pids of the crawl children running now."""
-    with _lock:
-        return [child.pid for child in _children]
-
-
-def terminate_children(grace_seconds: float = CRAWL_TERM_GRACE_SECONDS) -> None:
-    """SIGTERM every crawl child (it records its run as interrupted), SIGKILL after the grace."""
-    with _lock:
-        children = list(_children)
-    for child in children:
-        _signal(child, signal.SIGTERM)
-    deadline = time.monotonic() + grace_seconds
-    for child in children:
-        try:
-            child.wait(timeout=max(0.0, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            log.warning("crawl child %s ignored SIGTERM; killing it", child.pid)
-            _signal(child, signal.SIGKILL)
-            child.wait()
-
-
-def _signal(child: subprocess.Popen[bytes], sig: int) -> None:
-    if child.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            child.send_signal(sig)
-
-
-def crawl_command(config_path: str | Path, source_name: str, trigger: str) -> list[str]:
-    """The child's argv: the crawl, wrapped so that it gets SIGTERM if the daemon dies."""
-    return [
-        sys.executable, "-m", "monitor.daemon.child", str(os.getpid()), "--",
-        sys.executable, "-m", "monitor.crawl", "--config", str(config_path),
-        "--source", source_name, "--trigger", trigger,
-    ]  # fmt: skip
-
-
-def run_crawl_child(
-    config_path: str | Path, source_name: str, *, trigger: str, timeout: float
-) -> int | None:
-    """Run one crawl child to completion (SIGTERM/SIGKILL on timeout); its exit code."""
-    command = crawl_command(config_path, source_name, trigger)
-    try:
-        child = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True
-        )
-    except OSError as exc:
-        log.error("cannot start crawl of %s: %s", source_name, exc, extra={"source": source_name})
-        return None
-    with _lock:
-        _children.add(child)
-    try:
-        if _stopping.is_set():  # shutdown began while we were starting it
-            _signal(child, signal.SIGTERM)
-        try:
-            return child.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            log.error(
-                "crawl of %s timed out after %.0f s; stopping it",
-                source_name, timeout, extra={"source": source_name},
-            )  # fmt: skip
-            _signal(child, signal.SIGTERM)
-            try:
-                return child.wait(timeout=CRAWL_TERM_GRACE_SECONDS)
-            except subprocess.TimeoutExpired:
-                _signal(child, signal.SIGKILL)
-                return child.wait()
-    finally:
-        with _lock:
-            _children.discard(child)
-
-
-def _runs_since(db: Database, source_name: str, since: Any) -> list[CrawlRun]:
-    with db.session() as session:
-        runs = list(
-            session.scalars(
-                select(CrawlRun)
-                .where(CrawlRun.source_name == source_name, CrawlRun.started_at >= since)
-                .order_by(CrawlRun.id)
-            )
-        )
-        session.expunge_all()
-        return runs
+def stopping() -> bool:
+    return _stopping.is_set()
 
 
 def crawl_source(config_path: str, source_name: str) -> None:
-    """Scheduled crawl of one source in a child process; logs one line with the run's counts."""
+    """Scheduled poll of one source: queue it for the crawl worker, wait for its row to finish,
+    log one line with the outcome the worker wrote into the row."""
+    from monitor.crawl.queue import submit_poll
     from monitor.daemon.health import adaptive_decision, evaluate_alerts
+    from monitor.db.models import PollRequester
+    from monitor.db.polls import wait_for_polls
 
     if _stopping.is_set():
         return
@@ -196,40 +129,40 @@ def crawl_source(config_path: str, source_name: str) -> None:
                     extra={"source": source_name, "poll_factor": decision.factor},
                 )  # fmt: skip
                 return
-        started = utcnow() - timedelta(seconds=1)
         clock = time.monotonic()
-        code = run_crawl_child(
-            config_path, source_name, trigger="scheduled",
-            timeout=float(config.daemon.lease_seconds),
+        poll_id, queued = submit_poll(db, get_queue(config), source_name, PollRequester.SCHEDULER)
+        if not queued:
+            log.info("poll of %s already queued or running (poll %d)", source_name, poll_id)
+        # The worker closes a poll after lease_seconds (CLOSESPIDER_TIMEOUT); allow it to finish.
+        states = wait_for_polls(
+            db, [poll_id], timeout=float(config.daemon.lease_seconds) + POLL_WAIT_GRACE_SECONDS,
+            should_stop=_stopping.is_set,
         )  # fmt: skip
-        duration = round(time.monotonic() - clock, 3)
-        runs = _runs_since(db, source_name, started)
-        run = runs[-1] if runs else None
+        state = states.get(poll_id)
+        outcome = (state.outcome if state is not None else None) or {}
         extra: dict[str, Any] = {
             "source": source_name,
-            "exit_code": code,
-            "duration_s": duration,
-            "run_id": run.id if run else None,
-            "status": run.status if run else None,
-            "counts": run.counts if run else {},
+            "poll_id": poll_id,
+            "duration_s": round(time.monotonic() - clock, 3),
+            "run_id": state.crawl_run_id if state else None,
+            "status": outcome.get("status"),
+            "counts": outcome.get("counts", {}),
         }
-        if run is None and _stopping.is_set():
-            log.info("crawl of %s stopped by the shutdown", source_name, extra=extra)
-        elif run is None and code == 0:  # the source was busy: another crawl holds its lease
-            log.info("crawl of %s skipped: already running elsewhere", source_name, extra=extra)
-        elif run is None:
-            log.error(
-                "crawl of %s ended (exit %s) without a crawl run", source_name, code, extra=extra
-            )
-        else:
-            level = logging.INFO if run.status in ("ok", "partial") else logging.WARNING
-            log.log(level, "crawl of %s %s", source_name, run.status, extra=extra)
+        if state is None or not state.finished:
+            if _stopping.is_set():
+                log.info("poll of %s left queued by the shutdown", source_name, extra=extra)
+            else:
+                log.error("crawl of %s did not finish in time", source_name, extra=extra)
+            return
+        status = outcome.get("status", state.status.value)
+        level = logging.INFO if status in ("ok", "partial", "skipped") else logging.WARNING
+        log.log(level, "crawl of %s %s", source_name, status, extra=extra)
         try:
             evaluate_alerts(db, config, only=[source_name])
         except Exception:
             log.exception("health check after the crawl of %s failed", source_name)
         if config.email.active_recipients() and instant_work_pending(db):
-            send_digest_job(config_path, "instant")
+            kick_instant_digest(config_path)
     except Exception:
         log.exception("crawl job of %s failed", source_name, extra={"source": source_name})
 
@@ -253,6 +186,16 @@ def instant_work_pending(db: Database) -> bool:
             .limit(1)
         )
     return delivery is not None or alert is not None
+
+
+def kick_instant_digest(config_path: str) -> None:
+    """Send instant digests now in a thread of their own, so a slow or dead mail server never
+    holds a crawl job; skipped while a send is under way (the every-minute job catches up)."""
+    if _stopping.is_set() or _digest_lock.locked():
+        return
+    threading.Thread(
+        target=send_digest_job, args=(config_path, "instant"), name="instant-digest", daemon=True
+    ).start()
 
 
 def send_digest_job(config_path: str, frequency: str) -> None:
@@ -298,6 +241,6 @@ def check_health(config_path: str) -> None:
         db = get_database(config)
         evaluate_alerts(db, config)
         if config.email.active_recipients() and instant_work_pending(db):
-            send_digest_job(config_path, "instant")
+            kick_instant_digest(config_path)
     except Exception:
         log.exception("health check failed")

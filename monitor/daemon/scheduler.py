@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -37,6 +35,7 @@ from monitor.daemon import jobs
 from monitor.daemon.health import JOBS_TABLE, crawl_job_id
 from monitor.daemon.logging import register_secret, setup_logging
 from monitor.daemon.triggers import daemon_trigger
+from monitor.daemon.workers import WorkerSupervisor
 from monitor.db.engine import Database
 from monitor.db.leases import (
     SCHEDULER_LEASE,
@@ -47,6 +46,7 @@ from monitor.db.leases import (
     renew_lease,
 )
 from monitor.db.models import CrawlRun, utcnow
+from monitor.db.polls import requeue_abandoned
 from monitor.errors import ConfigError, MonitorError
 from monitor.schedule import Schedule, parse_schedule
 
@@ -57,8 +57,6 @@ DIGEST_FUNC = "monitor.daemon.jobs:send_digest_job"
 HOUSEKEEPING_FUNC = "monitor.daemon.jobs:housekeeping"
 HEALTH_FUNC = "monitor.daemon.jobs:check_health"
 HEALTH_SCHEDULE = "every 15 minutes"
-SCHEDULER_LEASE_MAX_TTL = 300.0
-"""The scheduler lease's TTL (capped by ``lease_seconds``): how soon another host may take over."""
 
 
 class DaemonError(MonitorError):
@@ -304,32 +302,11 @@ def catch_up_interrupted(
 # --- the scheduler lease -------------------------------------------------------------------------
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _dead_local_holder(holder: str) -> bool:
-    host, _, pid = holder.rpartition(":")
-    return host == socket.gethostname() and pid.isdigit() and not _pid_alive(int(pid))
-
-
 def acquire_scheduler_lease(db: Database, holder: str, ttl: float) -> None:
     """Take the scheduler lease (from a dead process on this host too); DaemonError if held."""
     if acquire_lease(db, SCHEDULER_LEASE, holder, ttl):
         return
     current = lease_holder(db, SCHEDULER_LEASE)
-    if current is not None and _dead_local_holder(current.holder):
-        log.warning("taking over the scheduler lease of dead process %s", current.holder)
-        release_lease(db, SCHEDULER_LEASE, current.holder)
-        if acquire_lease(db, SCHEDULER_LEASE, holder, ttl):
-            return
-        current = lease_holder(db, SCHEDULER_LEASE)
     if current is None and acquire_lease(db, SCHEDULER_LEASE, holder, ttl):
         return
     who = current.holder if current is not None else "unknown"
@@ -337,7 +314,7 @@ def acquire_scheduler_lease(db: Database, holder: str, ttl: float) -> None:
 
 
 def scheduler_lease_ttl(config: MonitorConfig) -> float:
-    return float(min(config.daemon.lease_seconds, SCHEDULER_LEASE_MAX_TTL))
+    return float(config.daemon.lease_ttl_seconds)
 
 
 # --- run_daemon ----------------------------------------------------------------------------------
@@ -382,13 +359,17 @@ def _error(message: str) -> None:
 class Daemon:
     """One running daemon: config, database, scheduler and lease."""
 
-    def __init__(self, config_path: Path, config: MonitorConfig, db: Database) -> None:
+    def __init__(
+        self, config_path: Path, config: MonitorConfig, db: Database, *, worker: bool = True
+    ) -> None:
         self.config_path = config_path
         self.config = config
         self.db = db
         self.holder = default_holder()
         self.ttl = scheduler_lease_ttl(config)
         self.scheduler: BackgroundScheduler | None = None
+        self.worker = WorkerSupervisor(config_path)
+        self.embedded_worker = worker
 
     def start(self) -> None:
         specs = desired_jobs(self.config, self.config_path)
@@ -408,6 +389,9 @@ class Daemon:
             misfire_grace_seconds=daemon.misfire_grace_seconds,
         )
         caught = catch_up_interrupted(self.scheduler, self.db, self.config)
+        self.requeue_abandoned()
+        if self.embedded_worker:
+            self.worker.check()
         self.scheduler.resume()
         log.info(
             "daemon started as %s: %d jobs", self.holder, len(specs),
@@ -430,6 +414,7 @@ class Daemon:
         _configure_logging(config)
         jobs.set_active_config(self.config_path, config)
         self.config = config
+        self.worker.restart()  # the worker finishes its polls and a new one reads the new config
         assert self.scheduler is not None
         result = sync_jobs(
             self.scheduler,
@@ -445,6 +430,26 @@ class Daemon:
                 "rescheduled": result.rescheduled,
             },
         )
+
+    def requeue_abandoned(self) -> None:
+        """Polls whose worker died go back to the queue (at once if it died on this host)."""
+        try:
+            requeued = requeue_abandoned(self.db, float(self.config.daemon.lease_ttl_seconds))
+        except Exception as exc:
+            log.warning("cannot re-queue abandoned polls: %s", exc)
+            return
+        queue = jobs.get_queue(self.config)
+        for poll_id in requeued if queue is not None else []:
+            queue.push(poll_id)
+        if requeued:
+            log.warning(
+                "re-queued %d poll(s) of a dead worker", len(requeued), extra={"polls": requeued}
+            )
+
+    def tick(self) -> None:
+        """Every half second: keep the local worker running."""
+        if self.embedded_worker and not jobs.stopping():
+            self.worker.check()
 
     def renew(self) -> bool:
         """Renew the scheduler lease; False when another scheduler took it."""
@@ -462,14 +467,13 @@ class Daemon:
             release_lease(self.db, SCHEDULER_LEASE, self.holder)
 
     def stop(self) -> None:
-        """Stop crawls (they record their runs as interrupted), the scheduler, then the lease."""
+        """Stop the worker (its polls end as interrupted), the scheduler, then the lease."""
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()  # no new job runs; running ones finish below
         jobs.begin_shutdown()
-        children = jobs.running_children()
-        if children:
-            log.info("stopping %d running crawl(s)", len(children), extra={"pids": children})
-        jobs.terminate_children()
+        if self.worker.pid is not None:
+            log.info("stopping the crawl worker", extra={"pid": self.worker.pid})
+        self.worker.stop()
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=True)
         try:
@@ -489,13 +493,24 @@ def _configure_logging(config: MonitorConfig) -> None:
         register_secret(make_url(config.database.url).password)  # type: ignore[arg-type]
 
 
-def run_daemon(config_path: str | Path | None, *, stop_event: threading.Event | None = None) -> int:
-    """Run until SIGTERM/SIGINT (or ``stop_event``): 0 clean stop, 1 failure, 2 bad config."""
+def run_daemon(
+    config_path: str | Path | None,
+    *,
+    stop_event: threading.Event | None = None,
+    worker: bool = True,
+) -> int:
+    """Run until SIGTERM/SIGINT (or ``stop_event``): 0 clean stop, 1 failure, 2 bad config.
+
+    ``worker=False`` (``monitor run --no-worker``): the scheduler alone; needs ``[queue]``.
+    """
+    from monitor.crawl.queue import require_distributed
     from monitor.db.migrate import require_current_schema
 
     stop = stop_event or threading.Event()
     try:
         config = load_config(config_path)
+        if not worker or config.queue.url is not None:
+            require_distributed(config, "monitor run --no-worker" if not worker else "[queue]")
     except ConfigError as exc:
         _error(str(exc))
         return exc.exit_code
@@ -503,11 +518,12 @@ def run_daemon(config_path: str | Path | None, *, stop_event: threading.Event | 
     _configure_logging(config)
     db = Database(config.database.url, busy_timeout_ms=config.database.busy_timeout_ms)
     signals = _Signals(stop)
-    daemon = Daemon(path, config, db)
+    daemon = Daemon(path, config, db, worker=worker)
     code = 0
     try:
         db.ping()
         require_current_schema(db)
+        jobs.get_queue(config)  # fail fast: Redis unreachable
         signals.install()
         daemon.start()
     except Exception as exc:
@@ -520,7 +536,7 @@ def run_daemon(config_path: str | Path | None, *, stop_event: threading.Event | 
         db.dispose()
         return exc.exit_code if isinstance(exc, MonitorError) else 1
     try:
-        renew_every = max(1.0, daemon.ttl / 4)
+        renew_every = config.daemon.heartbeat_seconds
         last_renewal = time.monotonic()
         while not stop.wait(0.5):
             if signals.reload.is_set():
@@ -529,12 +545,14 @@ def run_daemon(config_path: str | Path | None, *, stop_event: threading.Event | 
                     daemon.reload()
                 except Exception:
                     log.exception("config reload failed, keeping the running config")
+            daemon.tick()
             if time.monotonic() - last_renewal >= renew_every:
                 last_renewal = time.monotonic()
                 if not daemon.renew():
                     log.error("lost the scheduler lease to another scheduler; stopping")
                     code = 1
                     break
+                daemon.requeue_abandoned()
     finally:
         daemon.stop()
         signals.restore()

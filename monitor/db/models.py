@@ -290,6 +290,68 @@ class Lease(Base):
     expires_at: Mapped[datetime] = mapped_column()
 
 
+class PollStatus(StrEnum):
+    """Where a requested poll of a source stands."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class PollRequester(StrEnum):
+    """Who asked for a poll."""
+
+    SCHEDULER = "scheduler"
+    CLI = "cli"
+    WEB = "web"
+
+
+ACTIVE_POLL_STATUSES = (PollStatus.QUEUED.value, PollStatus.RUNNING.value)
+
+
+def _in(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class PollRequest(Base):
+    """One requested poll of one source: the hand-over between the scheduler (or the CLI, or the
+    web console) and a crawl worker, and the poll's outcome.
+
+    At most one queued or running poll per source (a partial unique index).
+    """
+
+    __tablename__ = "poll_requests"
+    __table_args__ = (
+        CheckConstraint(_in("status", PollStatus), name="status"),
+        CheckConstraint(_in("requested_by", PollRequester), name="requested_by"),
+        Index(
+            "uq_poll_requests_active_source",
+            "source_name",
+            unique=True,
+            sqlite_where=text("status IN ('queued', 'running')"),
+            postgresql_where=text("status IN ('queued', 'running')"),
+        ),
+        Index("ix_poll_requests_status_id", "status", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_name: Mapped[str] = mapped_column(String(64), index=True)
+    requested_at: Mapped[datetime] = mapped_column(default=utcnow)
+    requested_by: Mapped[str] = mapped_column(String(16), default=PollRequester.SCHEDULER.value)
+    status: Mapped[str] = mapped_column(String(16), default=PollStatus.QUEUED.value)
+    claimed_by: Mapped[str | None] = mapped_column(String(255))
+    claimed_at: Mapped[datetime | None] = mapped_column()
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    attempts: Mapped[int] = mapped_column(default=0)
+    outcome: Mapped[dict[str, Any] | None] = mapped_column()
+    crawl_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("crawl_runs.id", ondelete="SET NULL")
+    )
+
+
 __all__ = [
     "AlertDelivery",
     "Article",
@@ -301,6 +363,9 @@ __all__ = [
     "HttpCacheEntry",
     "Lease",
     "OperatorAlert",
+    "PollRequest",
+    "PollRequester",
+    "PollStatus",
     "SeenUrl",
     "Source",
     "Story",

@@ -35,6 +35,13 @@ from tests.daemon.jobfuncs import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTICLES = 12
+# How many article pages a crawl fetched when the kill tests strike: 2 in `make test`; `make soak`
+# repeats them with a random moment each time (SOAK_SEED), from the first page to the third last.
+KILL_AFTER = (
+    random.Random(int(os.environ["SOAK_SEED"])).randint(1, ARTICLES - 3)
+    if os.environ.get("SOAK_SEED")
+    else 2
+)
 ARTICLE_DELAY = 0.4
 
 pytestmark = [
@@ -122,7 +129,8 @@ def article_text(i: int) -> tuple[str, list[str]]:
 class NewsSite:
     """A slow local news site: an RSS feed and ARTICLES article pages."""
 
-    def __init__(self) -> None:
+    def __init__(self, offset: int = 0) -> None:
+        self.offset = offset  # article i carries the text of article_text(i + offset)
         self.served: Counter[str] = Counter()
         self.lock = threading.Lock()
         site = self
@@ -174,7 +182,7 @@ class NewsSite:
 
     def feed(self) -> str:
         items = "".join(
-            f"<item><title>{article_text(i)[0]}</title><link>{self.url(i)}</link>"
+            f"<item><title>{article_text(i + self.offset)[0]}</title><link>{self.url(i)}</link>"
             f"<guid>{self.url(i)}</guid>"
             f"<pubDate>{format_datetime(self.published - timedelta(minutes=i))}</pubDate></item>"
             for i in range(ARTICLES)
@@ -186,7 +194,7 @@ class NewsSite:
         )
 
     def article(self, i: int) -> str:
-        title, paragraphs = article_text(i)
+        title, paragraphs = article_text(i + self.offset)
         when = (self.published - timedelta(minutes=i)).isoformat()
         body = "".join(f"<p>{p}</p>" for p in paragraphs)
         return (

@@ -1,4 +1,4 @@
-"""Crawl children: timeouts, crashes, SIGTERM on stop and on the daemon's death; the job lines."""
+"""Crawl jobs hand polls to the worker through poll_requests; the child wrapper's death signal."""
 
 from __future__ import annotations
 
@@ -7,127 +7,111 @@ import os
 import signal
 import subprocess
 import sys
-import textwrap
 import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
 from monitor.daemon import jobs
 from monitor.db.engine import Database
+from monitor.db.models import PollRequest, PollStatus
+from monitor.db.polls import claim_polls, finish_poll
 from tests.daemon import jobfuncs
 from tests.daemon.conftest import source
 from tests.daemon.test_health import add_run
 
 
-def _fake_crawl(monkeypatch: pytest.MonkeyPatch, code: str) -> None:
-    """Replace the crawl child's command with a Python snippet (argv: config path, source)."""
+def _worker_thread(db: Database, outcome: dict[str, Any], status: PollStatus) -> threading.Thread:
+    """A stand-in crawl worker on the real table: claims the queued poll, writes ``outcome``."""
 
-    def _command(config_path: str | Path, source_name: str, trigger: str) -> list[str]:
-        return [sys.executable, "-c", textwrap.dedent(code), str(config_path), source_name]
+    def _work() -> None:
+        for _ in range(200):
+            claims = claim_polls(db, "test-worker:1:1", 5)
+            if claims:
+                for claim in claims:
+                    finish_poll(db, claim.id, "test-worker:1:1", status, outcome, None)
+                return
+            time.sleep(0.05)
 
-    monkeypatch.setattr(jobs, "crawl_command", _command)
+    thread = threading.Thread(target=_work)
+    thread.start()
+    return thread
 
 
-def test_crawl_timeout_stops_the_child(monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_crawl(monkeypatch, "import time; time.sleep(60)")
-    started = time.monotonic()
-    code = jobs.run_crawl_child("x.toml", "a", trigger="scheduled", timeout=0.5)
-    assert code == -signal.SIGTERM
-    assert time.monotonic() - started < 10
-    assert jobs.running_children() == []
-
-
-def test_crashing_crawl_is_logged_and_the_job_returns(
+def test_crawl_job_queues_a_poll_and_logs_the_outcome_from_its_row(
     sqlite_db: Database,
     write_config: Callable[..., Path],
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     path = write_config(sqlite_db.url, [source("a")])
-    _fake_crawl(monkeypatch, "import os; os.abort()")
-    with caplog.at_level(logging.INFO, logger="monitor.daemon"):
-        jobs.crawl_source(str(path), "a")  # does not raise
-    record = next(r for r in caplog.records if "without a crawl run" in r.getMessage())
-    assert record.exit_code == -signal.SIGABRT  # type: ignore[attr-defined]
-
-
-FAKE_CRAWL_OK = """
-    import sys
-    from monitor.config import load_config
-    from monitor.db.engine import Database
-    from monitor.db.repository import finish_crawl_run, start_crawl_run
-    config = load_config(sys.argv[1])
-    db = Database(config.database.url)
-    run = start_crawl_run(db, sys.argv[2], trigger="scheduled")
-    finish_crawl_run(db, run, status="ok", counts={"new": 2, "not_matching": 5}, errors=[])
-"""
-
-
-def test_crawl_job_logs_one_line_with_the_runs_counts(
-    sqlite_db: Database,
-    write_config: Callable[..., Path],
-    monkeypatch: pytest.MonkeyPatch,
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    path = write_config(sqlite_db.url, [source("a")])
-    _fake_crawl(monkeypatch, FAKE_CRAWL_OK)
     digests: list[str] = []
     monkeypatch.setattr(jobs, "send_digest_job", lambda p, f: digests.append(f))
+    outcome = {"source": "a", "status": "ok", "counts": {"new": 2, "not_matching": 5}}
+    worker = _worker_thread(sqlite_db, outcome, PollStatus.DONE)
     with caplog.at_level(logging.INFO, logger="monitor.daemon"):
         jobs.crawl_source(str(path), "a")
+    worker.join(10)
     lines = [r for r in caplog.records if r.getMessage() == "crawl of a ok"]
     assert len(lines) == 1
     assert lines[0].counts == {"new": 2, "not_matching": 5}  # type: ignore[attr-defined]
-    assert lines[0].status == "ok" and lines[0].exit_code == 0  # type: ignore[attr-defined]
+    with sqlite_db.session() as session:
+        (row,) = session.scalars(select(PollRequest))
+        assert row.requested_by == "scheduler" and row.status == "done"
+        assert row.outcome == outcome
     assert digests == []  # no recipients: no instant digest
+
+
+def test_failed_poll_is_a_warning(
+    sqlite_db: Database, write_config: Callable[..., Path], caplog: pytest.LogCaptureFixture
+) -> None:
+    path = write_config(sqlite_db.url, [source("a")])
+    outcome = {"source": "a", "status": "failed", "counts": {}, "errors": ["boom"]}
+    worker = _worker_thread(sqlite_db, outcome, PollStatus.FAILED)
+    with caplog.at_level(logging.INFO, logger="monitor.daemon"):
+        jobs.crawl_source(str(path), "a")  # does not raise
+    worker.join(10)
+    record = next(r for r in caplog.records if r.getMessage() == "crawl of a failed")
+    assert record.levelno == logging.WARNING
 
 
 def test_adaptive_polling_skips_a_tick(
     sqlite_db: Database,
     write_config: Callable[..., Path],
-    monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     path = write_config(sqlite_db.url, [source("a", "every 1 hour")])
     for minutes in (180, 120, 61):
         add_run(sqlite_db, "a", "ok", {"not_matching": 1}, ago=timedelta(minutes=minutes))
-    _fake_crawl(monkeypatch, "raise SystemExit('must not run')")
     with caplog.at_level(logging.INFO, logger="monitor.daemon"):
         jobs.crawl_source(str(path), "a")
     assert any("skipped: nothing new in 3 runs" in r.getMessage() for r in caplog.records)
+    with sqlite_db.session() as session:
+        assert session.scalar(select(func.count()).select_from(PollRequest)) == 0
 
 
-def test_stop_sends_sigterm_to_running_crawls(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_shutdown_releases_a_waiting_crawl_job(
+    sqlite_db: Database, write_config: Callable[..., Path]
 ) -> None:
-    marker, ready = tmp_path / "terminated", tmp_path / "ready"
-    _fake_crawl(
-        monkeypatch,
-        f"""
-        import signal, sys, time
-        def stop(*_):
-            open({str(marker)!r}, "w").write("interrupted")
-            sys.exit(0)
-        signal.signal(signal.SIGTERM, stop)
-        open({str(ready)!r}, "w").write("ready")
-        time.sleep(60)
-        """,
-    )
-    codes: list[int | None] = []
-    thread = threading.Thread(
-        target=lambda: codes.append(jobs.run_crawl_child("x", "a", trigger="scheduled", timeout=60))
-    )
+    path = write_config(sqlite_db.url, [source("a")])
+    thread = threading.Thread(target=jobs.crawl_source, args=(str(path), "a"))
     thread.start()
-    assert jobfuncs.wait_for(lambda: ready.exists() and jobs.running_children() != [])
+    assert jobfuncs.wait_for(lambda: _count(sqlite_db) == 1)
     jobs.begin_shutdown()
-    jobs.terminate_children(grace_seconds=10)
     thread.join(10)
-    assert codes == [0]
-    assert marker.read_text() == "interrupted"
+    assert not thread.is_alive()
+    with sqlite_db.session() as session:  # the poll stays queued for the next worker
+        assert session.scalar(select(PollRequest.status)) == "queued"
+
+
+def _count(db: Database) -> int:
+    with db.session() as session:
+        return int(session.scalar(select(func.count()).select_from(PollRequest)) or 0)
 
 
 CHILD = """

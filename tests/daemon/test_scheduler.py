@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -30,7 +29,7 @@ from monitor.daemon.scheduler import (
     validate_specs,
 )
 from monitor.db.engine import Database
-from monitor.db.leases import SCHEDULER_LEASE, lease_holder
+from monitor.db.leases import SCHEDULER_LEASE, default_holder, lease_holder
 from monitor.db.models import Lease, utcnow
 from monitor.schedule import parse_schedule
 from tests.daemon import jobfuncs
@@ -259,7 +258,7 @@ def test_second_daemon_on_the_same_database_exits_with_one_line(
     thread = threading.Thread(target=lambda: codes.append(run_daemon(path, stop_event=stop)))
     thread.start()
     try:
-        me = f"{socket.gethostname()}:{os.getpid()}"
+        me = default_holder()
         assert jobfuncs.wait_for(
             lambda: (h := lease_holder(sqlite_db, SCHEDULER_LEASE)) is not None and h.holder == me
         )

@@ -1,0 +1,151 @@
+"""CPU per poll of an unchanged source in a warm crawl worker.
+
+``python bench/worker_bench.py [--sources 1000] [--concurrent-polls 50]``: a local web serves one
+feed per source (an ETag, answering 304 to a matching ``If-None-Match``; one entry older than the
+look-back window, so no article is fetched). One ``python -m monitor.crawl.worker`` process
+polls every source once (warm-up: first fetch, validators stored), then every source again; the
+second round's CPU time of the worker process (user + system, from /proc) divided by the number
+of polls is the figure. Target: ≤ 30 ms per poll (one process per poll costs about 4,000 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FEED = (
+    '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Feed {n}</title>'
+    "<link>http://127.0.0.1/</link><description>d</description><item><title>Old item {n}</title>"
+    "<link>http://127.0.0.1:{port}/old/{n}.html</link>"
+    "<pubDate>Mon, 03 Jan 2000 10:00:00 GMT</pubDate></item></channel></rss>"
+)
+
+
+class Web:
+    def __init__(self) -> None:
+        web = self
+        self.counts = {"200": 0, "304": 0}
+        self.lock = threading.Lock()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                web.handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        path = request.path
+        if path == "/robots.txt":
+            body = b"User-agent: *\nAllow: /\n"
+            etag = '"robots"'
+        else:
+            n = path.strip("/").removeprefix("feed-").removesuffix(".xml")
+            body = FEED.format(n=n, port=self.port).encode()
+            etag = f'"feed-{n}-v1"'
+        if request.headers.get("If-None-Match") == etag:
+            with self.lock:
+                self.counts["304"] += 1
+            request.send_response(304)
+            request.send_header("ETag", etag)
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+            return
+        with self.lock:
+            self.counts["200"] += 1
+        request.send_response(200)
+        request.send_header(
+            "Content-Type", "application/rss+xml" if "feed" in path else "text/plain"
+        )
+        request.send_header("ETag", etag)
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sources", type=int, default=1000)
+    parser.add_argument("--concurrent-polls", type=int, default=50)
+    args = parser.parse_args()
+    from monitor.db.engine import Database
+    from monitor.db.migrate import upgrade
+    from monitor.db.models import PollRequester
+    from monitor.db.polls import active_polls, request_poll
+
+    web = Web()
+    tmp = Path(tempfile.mkdtemp(prefix="worker-bench-"))
+    url = f"sqlite:///{tmp / 'monitor.db'}"
+    lines = [
+        f'[database]\nurl = "{url}"\n',
+        "[crawl]\nautothrottle = false\nretry_times = 0\nper_domain_concurrency = 32\n"
+        "concurrent_requests = 32\nobey_robots = false\n",
+        f"[worker]\nconcurrent_polls = {args.concurrent_polls}\nmax_polls = 1000000\n",
+        '[logging]\nlevel = "WARNING"\n',
+    ]
+    for n in range(args.sources):
+        lines.append(
+            f'[[sources]]\nname = "s{n}"\nfeeds = ["http://127.0.0.1:{web.port}/feed-{n}.xml"]\n'
+            "allow_private = true\n"
+        )
+    config = tmp / "monitor.toml"
+    config.write_text("\n".join(lines), encoding="utf-8")
+    db = Database(url)
+    upgrade(db)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "monitor.crawl.worker", "--config", str(config),
+         "--log-level", "WARNING"],
+        cwd=ROOT, stderr=(tmp / "worker.log").open("wb"),
+    )  # fmt: skip
+
+    def one_round() -> tuple[float, float]:
+        before, clock = cpu_seconds(worker.pid), time.monotonic()
+        for n in range(args.sources):
+            request_poll(db, f"s{n}", PollRequester.CLI)
+        while active_polls(db):
+            if worker.poll() is not None:
+                raise SystemExit(f"worker died; see {tmp / 'worker.log'}")
+            time.sleep(0.2)
+        return cpu_seconds(worker.pid) - before, time.monotonic() - clock
+
+    try:
+        warm_cpu, warm_wall = one_round()
+        cpu, wall = one_round()
+    finally:
+        worker.terminate()
+        worker.wait(60)
+    polls = args.sources
+    print(f"sources: {polls}, concurrent polls per worker: {args.concurrent_polls}")
+    print(f"first round (cold, 200s):   {warm_cpu / polls * 1000:7.1f} ms CPU/poll, "
+          f"{polls / warm_wall:6.1f} polls/s")  # fmt: skip
+    print(f"second round (unchanged):   {cpu / polls * 1000:7.1f} ms CPU/poll, "
+          f"{polls / wall:6.1f} polls/s  (target <= 30 ms)")  # fmt: skip
+    print(f"responses: {web.counts}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,126 @@
+"""The distributed deployment's hand-over: a Redis stream with a consumer group.
+
+The ``poll_requests`` row stays the record of a poll (its status and outcome, in the shared
+PostgreSQL database); the stream only carries "poll N is queued" to whichever ``monitor worker``
+reads it first (``XREADGROUP``). A worker acknowledges (``XACK``) once the outcome is in the row;
+messages a dead worker never acknowledged are taken over by another after one lease TTL
+(``XAUTOCLAIM``). A duplicate message is harmless: claiming the row is atomic, so the second
+reader finds it no longer queued and just acknowledges.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from monitor.config import MonitorConfig
+from monitor.db.engine import Database
+from monitor.db.models import PollRequester
+from monitor.db.polls import request_poll
+from monitor.errors import ConfigError, MonitorError
+
+
+class QueueError(MonitorError):
+    """The Redis queue is unreachable or refused a command."""
+
+
+@dataclass(frozen=True)
+class QueuedPoll:
+    message_id: str
+    poll_id: int
+
+
+def require_distributed(config: MonitorConfig, what: str) -> None:
+    """ConfigError (exit 2) unless ``[queue]`` is set and the database is not SQLite."""
+    if config.queue.url is None:
+        raise ConfigError(f'{what} needs a [queue] url = "redis://HOST:PORT/DB" in the config')
+    if config.database.url.startswith("sqlite"):
+        raise ConfigError(f"{what} needs a shared database (PostgreSQL), not SQLite")
+
+
+class PollQueue:
+    """One Redis stream and its consumer group."""
+
+    def __init__(self, url: str, stream: str, group: str) -> None:
+        import redis
+
+        self.stream = stream
+        self.group = group
+        self.redis = redis.Redis.from_url(url, decode_responses=True, socket_timeout=30)
+        self._errors: tuple[type[Exception], ...] = (redis.RedisError,)
+
+    @classmethod
+    def from_config(cls, config: MonitorConfig) -> PollQueue | None:
+        """The configured queue, pinged and with its group created; None without ``[queue]``."""
+        if config.queue.url is None:
+            return None
+        queue = cls(config.queue.url, config.queue.stream, config.queue.group)
+        queue.ensure_group()
+        return queue
+
+    def _call(self, method: str, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.redis, method)(*args, **kwargs)
+        except self._errors as exc:
+            raise QueueError(f"Redis queue: {exc}") from exc
+
+    def ensure_group(self) -> None:
+        """Fail fast when Redis is unreachable; create the stream and group if missing."""
+        self._call("ping")
+        try:
+            self.redis.xgroup_create(self.stream, self.group, id="0", mkstream=True)
+        except self._errors as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise QueueError(f"Redis queue: {exc}") from exc
+
+    def push(self, poll_id: int) -> str:
+        return str(self._call("xadd", self.stream, {"poll_id": str(poll_id)}))
+
+    def take(
+        self, consumer: str, count: int, *, block_ms: int, reclaim_idle_ms: int
+    ) -> list[QueuedPoll]:
+        """Messages dead consumers left unacknowledged (idle > ``reclaim_idle_ms``), then new
+        ones (waiting up to ``block_ms``)."""
+        if count <= 0:
+            return []
+        taken: list[QueuedPoll] = []
+        reclaimed = self._call(
+            "xautoclaim", self.stream, self.group, consumer, reclaim_idle_ms, "0-0", count=count
+        )
+        taken += _entries(reclaimed[1])
+        if len(taken) < count:
+            fresh = self._call(
+                "xreadgroup", self.group, consumer, {self.stream: ">"},
+                count=count - len(taken), block=block_ms,
+            )  # fmt: skip
+            for _stream, entries in fresh or []:
+                taken += _entries(entries)
+        return taken
+
+    def ack(self, message_id: str) -> None:
+        self._call("xack", self.stream, self.group, message_id)
+
+    def pending(self) -> int:
+        """Messages delivered and not yet acknowledged."""
+        return int(self._call("xpending", self.stream, self.group)["pending"])
+
+    def close(self) -> None:
+        self.redis.close()
+
+
+def _entries(entries: Any) -> list[QueuedPoll]:
+    polls: list[QueuedPoll] = []
+    for message_id, fields in entries or []:
+        if fields and str(fields.get("poll_id", "")).isdigit():
+            polls.append(QueuedPoll(str(message_id), int(fields["poll_id"])))
+    return polls
+
+
+def submit_poll(
+    db: Database, queue: PollQueue | None, source_name: str, requested_by: PollRequester
+) -> tuple[int, bool]:
+    """Queue a poll (a row, and a stream message in the distributed deployment)."""
+    poll_id, queued = request_poll(db, source_name, requested_by)
+    if queued and queue is not None:
+        queue.push(poll_id)
+    return poll_id, queued
