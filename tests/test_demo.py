@@ -45,7 +45,7 @@ class DemoRun:
     stderr: str
     received: list[Received]
     articles: list[tuple[str, str, datetime]]  # title, text, first seen
-    story_texts: list[str]  # the first article of each story that has one
+    story_texts: list[str]  # the first article of each relevant story that has one
     digests: dict[str, tuple[str, str, datetime | None, int]]  # id: recipient, status, sent, count
 
 
@@ -88,7 +88,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
             story_texts = [
                 story.articles[0].text
                 for story in session.scalars(select(Story).order_by(Story.id))
-                if story.articles
+                if story.articles and not story.near_miss  # export leaves near misses out
             ]
             digests = {
                 _message_id(d.message_id): (d.recipient, d.status, d.sent_at, d.story_count)

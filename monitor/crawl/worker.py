@@ -237,7 +237,7 @@ class CrawlWorker:
         from scrapy.crawler import Crawler
 
         from monitor.crawl.settings import build_settings
-        from spiders.source import SourceSpider
+        from monitor.spiders.source import SourceSpider
 
         assert poll.source is not None
         trigger = "scheduled" if poll.claim.requested_by == PollRequester.SCHEDULER else "manual"

@@ -68,7 +68,10 @@ def _init_worker(config: MonitorConfig, lock: Any) -> None:
     """Pool initializer: one Database and ArticleStore per worker process."""
     global _worker_store, _worker_lock
     from monitor.db.engine import Database
+    from monitor.processing import configure_relevance
 
+    # The [relevance] section (model, threshold, enabled), loaded once per worker process.
+    configure_relevance(config)
     # Everything inherited from the parent (imported modules, config) lives for the whole
     # process: keep the cyclic GC from traversing it again on every full collection.
     gc.freeze()
