@@ -66,9 +66,7 @@ def iter_export(
             yield ExportedFile(target, story_id, canonical_url, changed)
 
 
-def _export_query(
-    since: datetime | None, near_misses: bool
-) -> Select[tuple[int, int, str, str]]:
+def _export_query(since: datetime | None, near_misses: bool) -> Select[tuple[int, int, str, str]]:
     """(position among all stories, story id, first article's URL and text), by story id;
     only near misses or only relevant stories, numbered among all of them."""
     numbered = select(
