@@ -112,6 +112,13 @@ def _candidate_reasons(facts: ArticleFacts, values: dict[str, float]) -> list[_R
     homonyms = sorted({h for s in [title, *sentences] for h in s.homonyms})
     if homonyms:
         out.append(_Reason(f"look-alike: {', '.join(homonyms[:3])}", ("homonyms", "homonym_share")))
+    if facts.quoted_side_names:
+        out.append(
+            _Reason(
+                f"a side named in quotes ({facts.quoted_side_names}): a title or a venue",
+                ("quoted_side_names",),
+            )
+        )
     if facts.bilateral:
         out.append(_Reason(f"bilateral marker: {facts.bilateral[0]}", ("bilateral_compounds",)))
     if values["relation_in_pair_paragraphs"] >= 0.5:
