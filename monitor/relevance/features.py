@@ -151,7 +151,7 @@ def _read_sentence(sentence: str, language: str | None) -> SentenceFacts:
         if concept is None:
             concept = single.get(forms[i])
             covered = i + 1
-        if forms[i] == _KUBINKA and i > 0 and _KUBINKA_SURFACE.match(surfaces[i]):
+        if forms[i] == _KUBINKA and _KUBINKA_SURFACE.match(surfaces[i]):
             concept = _KUBINKA_TOWN
         if concept is None:
             continue
