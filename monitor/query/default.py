@@ -9,11 +9,15 @@ Two groups joined by an implicit AND: a Russia side and a Cuba side. Notes on th
   ``кремл*``, ``путин*``) and explicit case forms where a prefix would catch other words:
   ``куб*`` would match кубок (cup) and кубик (cube), ``гаван*`` would match гавань (harbour).
 * Castro only as "Fidel/Raúl Castro": a bare surname would pull in Xiomara Castro and others.
+* Russian state companies (Rosneft, Aeroflot, Gazprom, Rosatom, Zarubezhneft, Rostec) and,
+  in Russian, the institutions a Moscow newsroom names without "Russia" (Минобороны,
+  Госдума, Совфед) and ``отечественный`` ("our", i.e. Russian) stand for the Russia side.
 * Russian news says ``РФ`` (МИД РФ, Минобороны РФ) and ``русский`` as often as
   ``Россия``; ``гаванск*`` is the adjective of Havana (``гавань`` stays out).
 * Coverage that never names the country (a tanker "reaches the island", "Остров свободы")
-  is caught by Cuba's usual metonyms and its main ports and resorts (Varadero, Matanzas,
-  Cienfuegos, Holguín, Camagüey); the relevance stage then judges what the wider gate lets in.
+  is caught by Cuba's usual metonyms, its main ports and resorts (Varadero, Mariel, Matanzas,
+  Cienfuegos) and provinces with names found nowhere else (Villa Clara, Sancti Spíritus…);
+  the relevance stage then judges what the wider gate lets in. Guantánamo stays out (US news).
 * Known false positives are excluded with NOT phrases: the actor Cuba Gooding, Mark Cuban,
   the towns Moscow (Idaho), Cuba (New York, Missouri, New Mexico), the Moscow Mule cocktail.
   An exclusion only disables the word it guards (``moscow``, ``cuba``, ``cuban*``), so an
@@ -28,6 +32,9 @@ DEFAULT_QUERY = """\
   OR (moscow -"moscow idaho" -"moscow mule") OR moscú OR moscovit* OR москв* OR москов*
   OR kremlin OR кремл* OR putin OR путин* OR lavrov OR лавров*
   OR soviet* OR urss OR ussr OR советск* OR ссср
+  OR rosneft* OR роснефт* OR aeroflot OR аэрофлот* OR gazprom* OR газпром* OR rosatom
+  OR росатом* OR zarubezhneft OR зарубежнефт* OR rostec OR ростех* OR минобороны
+  OR госдум* OR совфед* OR отечественн*
 )
 (
   (cuba -"cuba gooding" -"cuba new york" -"cuba missouri" -"cuba new mexico")
@@ -38,5 +45,8 @@ DEFAULT_QUERY = """\
   OR "fidel castro" OR "raúl castro" OR "фидел* кастро" OR "раул* кастро"
   OR "остров* свободы" OR "isla de la libertad"
   OR varadero OR варадеро OR matanzas OR матансас OR cienfuegos OR сьенфуэгос
-  OR holguín OR ольгин* OR camagüey OR камагуэй
+  OR holguín OR ольгин* OR camagüey OR камагуэй OR mariel OR мариэл*
+  OR "pinar del río" OR "пинар дель рио" OR "villa clara" OR "вилья клар*"
+  OR "sancti spíritus" OR "санкти спиритус" OR "ciego de ávila" OR "сьего де авил*"
+  OR "las tunas" OR "лас тунас" OR "isla de la juventud" OR "остров* молодежи"
 )"""

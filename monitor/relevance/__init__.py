@@ -8,7 +8,7 @@ Scoring is pure CPU, needs no database and no scikit-learn; training
 
 from __future__ import annotations
 
-from monitor.relevance.corpus import (
+from monitor.relevance.dataset import (
     Label,
     LabelledExample,
     load_corpus,

@@ -43,6 +43,11 @@ _YEAR = regex.compile(r"\b(1[89]\d\d|20\d\d)\b")
 _BILATERAL = regex.compile(BILATERAL_PATTERN)
 _DASH = regex.compile(r"[-–—]")
 _DASH_WINDOW = 24  # characters either side of a dash searched for a bilateral compound
+# A short quoted name (1–3 words): «Гавана», "Havana", “Moscow Nights”: a restaurant, a song, a
+# film or a ship named after a side rather than the country itself.
+_QUOTED_NAME = regex.compile(
+    r"[«\"“„]\s*(\p{L}[\p{L}\p{Mn}'’.-]*(?:\s+\p{L}[\p{L}\p{Mn}'’.-]*){0,2})\s*[»\"”“]"
+)
 # "Кубинка" (a town near Moscow) is also the word for a Cuban woman: capitalised inside a
 # sentence it is the town.
 _KUBINKA = normalise_token("кубинка", "ru")
@@ -81,6 +86,7 @@ class ArticleFacts:
     words: int
     years: list[int]
     bilateral: list[str]
+    quoted_side_names: int  # side mentions inside short quoted names
 
     sentences: list[SentenceFacts] = field(init=False)  # all paragraphs' sentences, in order
     country_totals: Counter[str] = field(init=False)  # mentions per country, title included
@@ -145,7 +151,7 @@ def _read_sentence(sentence: str, language: str | None) -> SentenceFacts:
         if concept is None:
             concept = single.get(forms[i])
             covered = i + 1
-        if forms[i] == _KUBINKA and i > 0 and _KUBINKA_SURFACE.match(surfaces[i]):
+        if forms[i] == _KUBINKA and _KUBINKA_SURFACE.match(surfaces[i]):
             concept = _KUBINKA_TOWN
         if concept is None:
             continue
@@ -170,6 +176,15 @@ def _bilateral_compounds(folded: str) -> list[str]:
     return [found[k] for k in sorted(found)]
 
 
+def _quoted_side_names(text: str, language: str | None) -> int:
+    """Mentions of either side inside short quoted names («Гавана», "Havana")."""
+    count = 0
+    for match in _QUOTED_NAME.finditer(text):
+        countries = _read_sentence(match.group(1), language).countries
+        count += countries[SIDE_A] + countries[SIDE_B]
+    return count
+
+
 def analyse(title: str, text: str, language: str | None) -> ArticleFacts:
     """Read an article once into the facts the features are computed from."""
     paragraphs = [
@@ -190,6 +205,7 @@ def analyse(title: str, text: str, language: str | None) -> ArticleFacts:
         words=words,
         years=[int(y) for y in _YEAR.findall(folded)],
         bilateral=_bilateral_compounds(folded),
+        quoted_side_names=_quoted_side_names(f"{title}\n{text}", language),
     )
 
 
@@ -222,6 +238,7 @@ FEATURE_NAMES: tuple[str, ...] = (
     "sport_density",
     "homonyms",
     "homonym_share",
+    "quoted_side_names",
     "bilateral_compounds",
     "relation_in_pair_paragraphs",
     "relation_density",
@@ -323,6 +340,7 @@ def feature_vector(facts: ArticleFacts) -> list[float]:
         "sport_density": min(facts.marker_total(Marker.SPORT) * per_100, 5.0) / 5.0,
         "homonyms": math.log1p(homonyms) / math.log(10),
         "homonym_share": _share(homonyms, homonyms + count_a + count_b),
+        "quoted_side_names": _share(facts.quoted_side_names, count_a + count_b),
         "bilateral_compounds": math.log1p(len(facts.bilateral)) / math.log(10),
         "relation_in_pair_paragraphs": _share(relation_pair, pair_paragraphs + title.has_pair),
         "relation_density": min(facts.marker_total(Marker.RELATION) * per_100, 10.0) / 10.0,

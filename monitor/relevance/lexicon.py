@@ -39,18 +39,19 @@ russia | russia, russian, russians, moscow, muscovite, kremlin, putin, lavrov, s
   русский, белоусов, мантуров, чернышенко, силуанов, решетников, володин, матвиенко,
   патрушев, нарышкин, рябков, колокольцев, сечин, аэрофлот, росатом, газпром,
   зарубежнефть, лукойл, камаз, сбербанк, ростех, ржд, петербург, санкт-петербург,
-  северный флот
+  северный флот, минобороны, госдума, совфед, отечественный, вмф
 cuba | cuba, cuban, cubans, havana, díaz-canel, fidel castro, raúl castro, bruno rodríguez,
   varadero, matanzas, cienfuegos, holguín, camagüey, mariel, island of freedom, marrero,
   cabrisas, cupet, gaviota, granma, prensa latina, cubadebate, pinar del río, cayo coco,
-  isle of youth
+  isle of youth, villa clara, sancti spíritus, ciego de ávila, las tunas
   ; cuba, cubano, habana, habanero, díaz-canel, fidel castro, raúl castro, bruno rodríguez,
   isla de la libertad, marrero, cabrisas, cupet, gaviota, granma, prensa latina, cubadebate,
-  pinar del río, cayo coco, isla de la juventud, unión eléctrica
+  pinar del río, cayo coco, isla de la juventud, unión eléctrica, villa clara,
+  sancti spíritus, ciego de ávila, las tunas, azcuba
   ; куба, кубинский, кубинец, кубинка, гавана, гаванский, диас-канель, фидель кастро,
   рауль кастро, бруно родригес, остров свободы, варадеро, матансас, сьенфуэгос, ольгин,
   камагуэй, мариэль, марреро, кабрисас, гавиота, гранма, пренса латина, пинар-дель-рио,
-  кайо-коко
+  кайо-коко, вилья-клара, санкти-спиритус, сьего-де-авила, лас-тунас, остров молодёжи
 united-states | united states, u.s., usa, american, americans, washington, white house, biden,
   trump, pentagon, state department
   ; estados unidos, ee.uu., eeuu, eua, estadounidense, norteamericano, washington, casa blanca,

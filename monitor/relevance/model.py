@@ -87,8 +87,8 @@ def _candidate_reasons(facts: ArticleFacts, values: dict[str, float]) -> list[_R
                 ("largest_list", "side_sentences_in_lists", "pair_only_in_lists"),
             )
         )
-    third, _ = facts.top_third_country()
-    if third and values["third_dominance"] >= 0.5:
+    third, third_count = facts.top_third_country()
+    if third and third_count >= 2 and values["third_dominance"] > 0.5:
         out.append(
             _Reason(
                 f"third country dominates: {_label(third)}",
@@ -112,6 +112,13 @@ def _candidate_reasons(facts: ArticleFacts, values: dict[str, float]) -> list[_R
     homonyms = sorted({h for s in [title, *sentences] for h in s.homonyms})
     if homonyms:
         out.append(_Reason(f"look-alike: {', '.join(homonyms[:3])}", ("homonyms", "homonym_share")))
+    if facts.quoted_side_names:
+        out.append(
+            _Reason(
+                f"a side named in quotes ({facts.quoted_side_names}): a title or a venue",
+                ("quoted_side_names",),
+            )
+        )
     if facts.bilateral:
         out.append(_Reason(f"bilateral marker: {facts.bilateral[0]}", ("bilateral_compounds",)))
     if values["relation_in_pair_paragraphs"] >= 0.5:
@@ -121,8 +128,6 @@ def _candidate_reasons(facts: ArticleFacts, values: dict[str, float]) -> list[_R
                 ("relation_in_pair_paragraphs", "relation_density"),
             )
         )
-    if values["short_text"]:
-        out.append(_Reason(f"short text ({facts.words} words)", ("short_text", "length")))
     return out
 
 
@@ -227,7 +232,9 @@ class RelevanceModel:
         probability = 1.0 / (1.0 + math.exp(-max(min(logit, 50.0), -50.0)))
         named = dict(zip(self.features, parts, strict=True))
         candidates = _candidate_reasons(facts, dict(zip(self.features, values, strict=True)))
-        ranked = sorted(candidates, key=lambda r: -abs(sum(named[f] for f in r.features)))
+        # Strongest first in the direction of the verdict: what made it relevant (or not).
+        direction = 1.0 if probability >= cut else -1.0
+        ranked = sorted(candidates, key=lambda r: -direction * sum(named[f] for f in r.features))
         reasons = [r.text for r in ranked[:MAX_REASONS]]
         if unsupported:
             reasons.append(f"language not supported: {code or 'unknown'}")

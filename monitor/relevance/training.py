@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from monitor.errors import RelevanceTrainingError
 from monitor.query import DEFAULT_QUERY, CompiledQuery, compile_query
-from monitor.relevance.corpus import Label, LabelledExample
+from monitor.relevance.dataset import Label, LabelledExample
 from monitor.relevance.features import FEATURE_NAMES, analyse, feature_vector
 from monitor.relevance.model import RelevanceModel
 

@@ -95,3 +95,11 @@ def test_train_then_eval_with_the_new_model(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["en"]["f1"] == 1.0
+
+
+def test_eval_cross_validation_on_the_training_part(tmp_path: Path) -> None:
+    result = run_cli("relevance", "eval", "--cv", "--json", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    scores = json.loads(result.stdout)
+    assert {"en", "es", "ru"} <= set(scores)
+    assert all(0.0 <= s["recall"] <= 1.0 and s["n"] > 0 for s in scores.values())

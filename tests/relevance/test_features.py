@@ -101,3 +101,16 @@ def test_empty_and_title_only_articles() -> None:
 
 def test_sentence_splitting_keeps_abbreviations() -> None:
     assert len(split_sentences("The U.S. Treasury acted. Cuba replied.")) == 2
+
+
+def test_capitalised_kubinka_at_sentence_start_is_the_town() -> None:
+    facts = analyse("Кубок России", "Финал Кубка прошёл в Москве. Кубинка встречала гостей.", "ru")
+    assert facts.total(SIDE_B) == 0
+    assert {"кубок", "кубинка"} <= {h for s in facts.sentences for h in s.homonyms}
+
+
+def test_quoted_names_are_counted() -> None:
+    features = extract_features(
+        "Ресторан закрывается", "Ресторан «Гавана» в Москве закрывается после 40 лет.", "ru"
+    )
+    assert features["quoted_side_names"] > 0

@@ -125,3 +125,21 @@ def test_reasons_name_the_list(packaged: RelevanceModel) -> None:
     noise = list_article(3)
     verdict = packaged.score(noise.title, noise.text, "en")
     assert any(reason.startswith("list of") for reason in verdict.reasons)
+
+
+def test_reasons_follow_the_verdict(packaged: RelevanceModel) -> None:
+    relevant = packaged.score(
+        "Russia and Cuba sign oil deal",
+        "Russia will ship oil to Cuba under an agreement signed in Havana by both governments.",
+        "en",
+    )
+    assert relevant.relevant
+    assert relevant.reasons[0] != "the sides never share a sentence"
+    noise = packaged.score(
+        "UN vote on the embargo",
+        "Voting in favour were Russia, China, Mexico, Brazil, India, Iran, Cuba and Venezuela.",
+        "en",
+    )
+    assert not noise.relevant
+    assert noise.reasons[0].startswith("list of")
+    assert not any("short" in reason for reason in noise.reasons)
