@@ -113,4 +113,10 @@ def status_command(db: Database, config: MonitorConfig, *, console: Console) -> 
             f"SMTP: {config.email.smtp_host}:{config.email.smtp_port} ok "
             f"({pending} alert(s) pending)"
         )
+    from monitor.db.engine import last_write_failure
+
+    write_failure = last_write_failure(db.url)
+    if write_failure:
+        console.print(f"database: the last write failed: {write_failure}", style="bold red")
+        attention = True
     return 1 if attention else 0

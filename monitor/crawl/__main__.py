@@ -51,6 +51,9 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from monitor.daemon.logging import install_config_redaction
+
+    install_config_redaction(config)
     lock = threading.Lock()
 
     def emit(payload: dict[str, Any]) -> None:

@@ -128,7 +128,9 @@ def _first_link(item: Any) -> str | None:
 
 
 def _short(exc: Any) -> str:
-    text = str(exc).strip().splitlines()[0] if exc else ""
+    """The first line of an error's message, or its type name when the message is empty."""
+    lines = str(exc).strip().splitlines() if exc is not None else []
+    text = lines[0] if lines else type(exc).__name__
     return text[:160]
 
 

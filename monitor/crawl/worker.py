@@ -386,6 +386,9 @@ def run_worker(
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    from monitor.daemon.logging import install_config_redaction
+
+    install_config_redaction(config)
     db = shared_database(config)
     try:
         db.ping()

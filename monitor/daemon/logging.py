@@ -9,7 +9,10 @@ import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from monitor.config import MonitorConfig
 
 _STANDARD_ATTRS = frozenset(
     vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None)).keys()
@@ -103,6 +106,24 @@ def install_redaction(*secrets: str | None) -> None:
         return redact_record(previous(*args, **kwargs))
 
     logging.setLogRecordFactory(factory)
+
+
+def install_config_redaction(config: MonitorConfig) -> None:
+    """:func:`install_redaction` for the config's secrets: the SMTP and database passwords.
+
+    Every process that logs calls it at start: the daemon, crawl children and workers."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    password = config.email.password
+    try:
+        database_password = make_url(config.database.url).password
+    except ArgumentError:
+        database_password = None
+    install_redaction(
+        password.get_secret_value() if password is not None else None,
+        str(database_password) if database_password is not None else None,
+    )
 
 
 def remove_redaction() -> None:

@@ -33,7 +33,7 @@ from sqlalchemy import Engine, select
 from monitor.config import MonitorConfig, load_config
 from monitor.daemon import jobs
 from monitor.daemon.health import JOBS_TABLE, crawl_job_id
-from monitor.daemon.logging import register_secret, setup_logging
+from monitor.daemon.logging import install_config_redaction, setup_logging
 from monitor.daemon.triggers import daemon_trigger
 from monitor.daemon.workers import WorkerSupervisor
 from monitor.db.engine import Database
@@ -485,12 +485,7 @@ class Daemon:
 
 def _configure_logging(config: MonitorConfig) -> None:
     setup_logging(config.logging.level, config.logging.json_format)
-    if config.email.password is not None:
-        register_secret(config.email.password.get_secret_value())
-    from sqlalchemy.engine import make_url
-
-    with contextlib.suppress(Exception):
-        register_secret(make_url(config.database.url).password)  # type: ignore[arg-type]
+    install_config_redaction(config)
 
 
 def run_daemon(

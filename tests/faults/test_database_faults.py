@@ -130,3 +130,20 @@ def test_failure_marker_clears_after_a_good_write(sqlite_db: Database) -> None:
     assert last_write_failure(sqlite_db.url) == "database or disk is full"
     _store(sqlite_db, 1)
     assert last_write_failure(sqlite_db.url) is None
+
+
+def test_status_is_red_after_a_failed_write(tmp_path: Path) -> None:
+    path = tmp_path / "monitor.db"
+    db = Database(f"sqlite:///{path}")
+    upgrade(db)
+    db.dispose()
+    url = f"sqlite:///file:{path}?mode=ro&uri=true"
+    project = _project(tmp_path, url)
+    assert "last write failed" not in run_cli("status", cwd=project).stdout
+    read_only = Database(url)
+    with pytest.raises((DatabaseError, OperationalError)):
+        _store(read_only, 1)  # a real write refused by the database: the marker is written
+    read_only.dispose()
+    result = run_cli("status", cwd=project)
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "the last write failed" in result.stdout and "readonly" in result.stdout
