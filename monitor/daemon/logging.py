@@ -67,9 +67,10 @@ class RedactingFilter(logging.Filter):
 
 
 def redact_record(record: logging.LogRecord) -> logging.LogRecord:
-    """Mask secrets in ``record`` in place (idempotent) and return it."""
-    if getattr(record, "_monitor_redacted", False):
-        return record
+    """Mask secrets in ``record`` in place (idempotent) and return it.
+
+    Runs at creation (the record factory) and again in the handler's filter: ``extra`` fields
+    are attached only after the factory made the record, so the second pass is needed."""
     try:
         message = record.getMessage()
     except Exception:  # a bad format string: keep the record as it is
@@ -85,7 +86,6 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     for key, value in list(vars(record).items()):
         if key not in _STANDARD_ATTRS:
             setattr(record, key, _redact_value(value))
-    record._monitor_redacted = True
     return record
 
 

@@ -90,3 +90,21 @@ def test_text_format_redacts_tracebacks(
     except RuntimeError:
         logger.exception("boom")
     _assert_clean(stream.getvalue())
+
+
+def test_extra_fields_are_redacted_when_the_factory_is_installed_too(
+    capture: tuple[logging.Logger, io.StringIO, logging.Handler],
+) -> None:
+    # A process with the factory installed (the daemon, a worker) still masks ``extra`` fields,
+    # which logging attaches only after the factory made the record.
+    logger, stream, handler = capture
+    handler.setFormatter(JsonFormatter())
+    handler.addFilter(RedactingFilter())
+    install_redaction(SECRET)
+    try:
+        logger.error("send failed", extra={"detail": f"pw={SECRET}"})
+    finally:
+        remove_redaction()
+    line = stream.getvalue().strip()
+    assert json.loads(line)["detail"] == "pw=***"
+    _assert_clean(line)
