@@ -122,43 +122,35 @@ def claim_polls(db: Database, worker: str, limit: int) -> list[PollClaim]:
         now = database_now(session)
         claimed: list[PollClaim] = []
         for poll_id, source_name, requested_by in rows:
-            taken = session.execute(
-                update(PollRequest)
-                .where(PollRequest.id == poll_id, PollRequest.status == PollStatus.QUEUED.value)
-                .values(
-                    status=PollStatus.RUNNING.value,
-                    claimed_by=worker,
-                    claimed_at=now,
-                    heartbeat_at=now,
-                    attempts=PollRequest.attempts + 1,
-                )
-                .execution_options(synchronize_session=False)
-            ).rowcount  # type: ignore[attr-defined]
-            if taken:
+            if _take(session, poll_id, worker, now):
                 claimed.append(PollClaim(poll_id, source_name, requested_by))
         return claimed
 
     return db.write(_claim)
 
 
+def _take(session: Session, poll_id: int, worker: str, now: datetime) -> bool:
+    """Mark one poll running for ``worker`` if it is still queued; True when it was."""
+    taken = session.execute(
+        update(PollRequest)
+        .where(PollRequest.id == poll_id, PollRequest.status == PollStatus.QUEUED.value)
+        .values(
+            status=PollStatus.RUNNING.value,
+            claimed_by=worker,
+            claimed_at=now,
+            heartbeat_at=now,
+            attempts=PollRequest.attempts + 1,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    return bool(taken)
+
+
 def claim_poll(db: Database, poll_id: int, worker: str) -> PollClaim | None:
     """Take one named poll if it is still queued (a queue message named it)."""
 
     def _claim(session: Session) -> PollClaim | None:
-        now = database_now(session)
-        taken = session.execute(
-            update(PollRequest)
-            .where(PollRequest.id == poll_id, PollRequest.status == PollStatus.QUEUED.value)
-            .values(
-                status=PollStatus.RUNNING.value,
-                claimed_by=worker,
-                claimed_at=now,
-                heartbeat_at=now,
-                attempts=PollRequest.attempts + 1,
-            )
-            .execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
-        if not taken:
+        if not _take(session, poll_id, worker, database_now(session)):
             return None
         row = session.get(PollRequest, poll_id)
         assert row is not None
