@@ -274,25 +274,23 @@ def news_sitemap(items: Sequence[tuple[str, str, datetime, str]], *, site: str) 
     )
 
 
-def url_sitemap(items: Sequence[tuple[str, datetime]]) -> str:
-    """A plain sitemap: (loc, lastmod)."""
-    urls = "".join(
-        f"<url><loc>{xml_escape(loc)}</loc><lastmod>{when.isoformat()}</lastmod></url>"
+def _dated_locs(root: str, child: str, items: Sequence[tuple[str, datetime]]) -> str:
+    """``<root>`` of ``<child>`` elements, each a location with its last-modified time."""
+    body = "".join(
+        f"<{child}><loc>{xml_escape(loc)}</loc><lastmod>{when.isoformat()}</lastmod></{child}>"
         for loc, when in items
     )
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+        f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{body}</{root}>'
     )
+
+
+def url_sitemap(items: Sequence[tuple[str, datetime]]) -> str:
+    """A plain sitemap: (loc, lastmod)."""
+    return _dated_locs("urlset", "url", items)
 
 
 def sitemap_index(items: Sequence[tuple[str, datetime]]) -> str:
     """A sitemap index: (loc, lastmod)."""
-    maps = "".join(
-        f"<sitemap><loc>{xml_escape(loc)}</loc><lastmod>{when.isoformat()}</lastmod></sitemap>"
-        for loc, when in items
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f'<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{maps}</sitemapindex>'
-    )
+    return _dated_locs("sitemapindex", "sitemap", items)
