@@ -139,7 +139,7 @@ def _nav(request: Request, user: Principal | None) -> list[tuple[str, str, str]]
         ("digests", "Digests", str(app.url_path_for("digests"))),
     ]
     if user is not None and user.can(Role.ADMIN) and auth_configured(request):
-        items.append(("tokens", "Tokens", str(app.url_path_for("tokens"))))
+        items.append(("tokens", "Tokens", str(app.url_path_for("page_tokens"))))
     return items
 
 
@@ -286,7 +286,7 @@ def _item_response(
     )
 
 
-@router.post("/stories/{story_id}/feedback", name="story_feedback")
+@router.post("/stories/{story_id}/feedback", name="page_story_feedback")
 def story_feedback(
     request: Request,
     story_id: int,
@@ -305,7 +305,7 @@ def story_feedback(
     return _item_response(request, user, db, config, story_id, result.message)
 
 
-@router.post("/stories/{story_id}/star", name="story_star")
+@router.post("/stories/{story_id}/star", name="page_story_star")
 def story_star(
     request: Request,
     story_id: int,
@@ -318,7 +318,7 @@ def story_star(
     return _item_response(request, user, db, config, story_id)
 
 
-@router.post("/stories/{story_id}/read", name="story_read")
+@router.post("/stories/{story_id}/read", name="page_story_read")
 def story_read(
     request: Request,
     story_id: int,
@@ -331,7 +331,7 @@ def story_read(
     return _item_response(request, user, db, config, story_id)
 
 
-@router.post("/stories/bulk", name="stories_bulk")
+@router.post("/stories/bulk", name="page_stories_bulk")
 async def stories_bulk(
     request: Request,
     user: Principal = ANALYST,
@@ -655,7 +655,7 @@ def digests_page(
     )
 
 
-@router.get("/digests/preview", name="digest_preview", response_class=HTMLResponse)
+@router.get("/digests/preview", name="page_digest_preview", response_class=HTMLResponse)
 def digest_preview(
     request: Request,
     recipient: str,
@@ -706,7 +706,7 @@ def digest_test(
 # --- tokens ----------------------------------------------------------------------------------
 
 
-@router.get("/tokens", name="tokens", response_class=HTMLResponse)
+@router.get("/tokens", name="page_tokens", response_class=HTMLResponse)
 def tokens_page(request: Request, user: Principal = ADMIN, db: Database = DB) -> HTMLResponse:
     """API keys and feed tokens: create (the secret is shown once), revoke."""
     return _render(
@@ -722,7 +722,7 @@ def tokens_page(request: Request, user: Principal = ADMIN, db: Database = DB) ->
     )
 
 
-@router.post("/tokens", name="token_create", response_class=HTMLResponse)
+@router.post("/tokens", name="page_token_create", response_class=HTMLResponse)
 def token_create(
     request: Request,
     role: str = Form(...),
@@ -747,9 +747,9 @@ def token_create(
     )
 
 
-@router.post("/tokens/{token_id}/revoke", name="token_revoke")
+@router.post("/tokens/{token_id}/revoke", name="page_token_revoke")
 def token_revoke(
     request: Request, token_id: int, user: Principal = ADMIN, db: Database = DB
 ) -> Response:
     service.revoke_token(db, token_id)
-    return RedirectResponse(str(request.app.url_path_for("tokens")), status_code=303)
+    return RedirectResponse(str(request.app.url_path_for("page_tokens")), status_code=303)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
+from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support import expected_conditions as ec
@@ -20,9 +22,14 @@ def wait(driver: Any, timeout: float = WAIT) -> WebDriverWait[Any]:
 
 
 def find(driver: Any, selector: str, timeout: float = WAIT) -> WebElement:
-    element: WebElement = wait(driver, timeout).until(
-        ec.presence_of_element_located((By.CSS_SELECTOR, selector))
-    )
+    """The first element matching ``selector`` (waits; shows the page if it never comes)."""
+    try:
+        element: WebElement = wait(driver, timeout).until(
+            ec.presence_of_element_located((By.CSS_SELECTOR, selector))
+        )
+    except TimeoutException:
+        page = re.sub(r"\s+", " ", driver.page_source)[:1500]
+        raise AssertionError(f"no {selector!r} on {driver.current_url}: {page}") from None
     return element
 
 
