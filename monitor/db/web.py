@@ -267,7 +267,10 @@ def set_source_override(
         row.updated_by = by[:200]
         result = Override(source_name, row.enabled, row.muted, row.updated_at, row.updated_by)
         if row.enabled is None and not row.muted:
-            session.delete(row)
+            if row in session.new:
+                session.expunge(row)
+            else:
+                session.delete(row)
         return result
 
     return db.write(_set)

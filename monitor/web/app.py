@@ -90,20 +90,14 @@ def _pages_module() -> Any:
 def _error_response(request: Request, status: int, detail: str, **extra: Any) -> Response:
     if is_machine_path(request.url.path) or "application/json" in request.headers.get("accept", ""):
         return JSONResponse({"detail": detail, **extra}, status_code=status)
-    templates = templates_of(request)
-    try:
-        templates.env.get_template("error.html")
-    except jinja2.TemplateNotFound:
-        from html import escape
+    render_error = getattr(request.app.state.pages, "render_error", None)
+    if callable(render_error):
+        response: Response = render_error(request, status, detail)
+        return response
+    from html import escape
 
-        return HTMLResponse(
-            f"<!DOCTYPE html><title>{status}</title><h1>{status}</h1><p>{escape(detail)}</p>",
-            status_code=status,
-        )
-    return templates.TemplateResponse(
-        request,
-        "error.html",
-        {"status": status, "detail": detail, "title": str(status)},
+    return HTMLResponse(
+        f"<!DOCTYPE html><title>{status}</title><h1>{status}</h1><p>{escape(detail)}</p>",
         status_code=status,
     )
 
@@ -195,7 +189,7 @@ def create_app(
     app.include_router(auth_router)
     app.include_router(api.router)
     app.include_router(feeds.router)
-    pages = _pages_module()
+    pages = app.state.pages = _pages_module()
     if pages is not None:
         configure = getattr(pages, "configure_templates", None)
         if callable(configure):

@@ -241,19 +241,16 @@ autocomplete="current-password" required></label><input type="hidden" name="next
 
 
 def _login_page(request: Request, next_path: str, error: str | None, status: int) -> Response:
-    from monitor.web.app import templates_of
-
-    templates = templates_of(request)
-    context = {"next": next_path, "error": error, "csrf_token": "", "user": None}
-    try:
-        templates.env.get_template("login.html")
-    except Exception:  # the pages' template is not there (API-only build): a plain form
-        message = f'<p role="alert">{escape(error)}</p>' if error else ""
-        return HTMLResponse(
-            _FALLBACK_LOGIN.format(error=message, next=escape(next_path, quote=True)),
-            status_code=status,
-        )
-    return templates.TemplateResponse(request, "login.html", context, status_code=status)
+    """The pages' login form (``pages.render_login``), else a plain built-in one."""
+    render_login = getattr(request.app.state.pages, "render_login", None)
+    if callable(render_login):
+        response: Response = render_login(request, next_path, error, status)
+        return response
+    message = f'<p role="alert">{escape(error)}</p>' if error else ""
+    return HTMLResponse(
+        _FALLBACK_LOGIN.format(error=message, next=escape(next_path, quote=True)),
+        status_code=status,
+    )
 
 
 @router.get("/login", name="login")
