@@ -43,13 +43,14 @@ def web(
     import uvicorn
 
     from monitor.cli.main import _state, console
-    from monitor.daemon.logging import install_config_redaction, install_redaction
+    from monitor.daemon.logging import install_config_redaction, install_redaction, setup_logging
     from monitor.web.app import create_app
     from monitor.web.auth import auth_configured_for
     from monitor.web.security import is_loopback
 
     state = _state(ctx)
     config = state.config
+    setup_logging(config.logging.level, config.logging.json_format)
     install_config_redaction(config)
     if config.web.token is not None:
         install_redaction(config.web.token.get_secret_value())
@@ -69,7 +70,7 @@ def web(
         port=port,
         access_log=False,  # the app logs paths without query strings (feed tokens)
         server_header=False,
-        log_level=config.logging.level.lower(),
+        log_config=None,  # uvicorn's records go through our (redacting) handler
     )
 
 

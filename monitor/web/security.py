@@ -94,7 +94,12 @@ class GuardMiddleware:
         origin = _header(scope, b"origin")
         if origin is not None:
             parts = urlsplit(origin) if origin != "null" else None
-            if parts is None or parts.netloc.lower() != host.lower():
+            scheme = str(scope.get("scheme", "http"))
+            if (
+                parts is None
+                or parts.netloc.lower() != host.lower()
+                or parts.scheme.lower() != scheme
+            ):
                 return "cross-origin request refused"
         if (_header(scope, b"sec-fetch-site") or "").lower() == "cross-site":
             return "cross-site request refused"
