@@ -50,7 +50,6 @@ def web(
 
     state = _state(ctx)
     config = state.config
-    setup_logging(config.logging.level, config.logging.json_format)
     install_config_redaction(config)
     if config.web.token is not None:
         install_redaction(config.web.token.get_secret_value())
@@ -61,6 +60,7 @@ def web(
             f"refusing to serve on {host} without authentication: set $MONITOR_WEB_TOKEN or "
             "create a key with `monitor web token create --role admin`"
         )
+    setup_logging(config.logging.level, config.logging.json_format)  # after the checks
     app = create_app(config, db, host=host, port=port, allowed_hosts_extra=allowed_host or [])
     shown = f"[{host}]" if ":" in host else host
     console.print(f"console: http://{shown}:{port}/ (Ctrl-C stops it)", markup=False)
