@@ -35,7 +35,23 @@ from monitor.web.service import (
     TokenView,
 )
 
-router = APIRouter(prefix="/api", tags=["api"])
+
+class ErrorOut(BaseModel):
+    detail: str
+    position: int | None = Field(None, description="Where a query's syntax error is.")
+
+
+router = APIRouter(
+    prefix="/api",
+    tags=["api"],
+    responses={
+        400: {"model": ErrorOut, "description": "invalid input (a query's syntax, a cursor)"},
+        401: {"model": ErrorOut, "description": "authentication required"},
+        403: {"model": ErrorOut, "description": "role too low, CSRF, or foreign Origin/Host"},
+        404: {"model": ErrorOut, "description": "no such record"},
+        503: {"model": ErrorOut, "description": "the console cannot do it now"},
+    },
+)
 
 Viewer = Annotated[Principal, Depends(require(Role.VIEWER))]
 Analyst = Annotated[Principal, Depends(require(Role.ANALYST))]

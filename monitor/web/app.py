@@ -102,6 +102,20 @@ def _error_response(request: Request, status: int, detail: str, **extra: Any) ->
     )
 
 
+def _without_prefix_items(node: Any) -> Any:
+    """Pairs (``prefixItems``) as arrays of ``anyOf`` items: tools that read the document
+    (schemathesis among them) do not all understand JSON Schema 2020-12 tuples."""
+    if isinstance(node, dict):
+        node = {key: _without_prefix_items(value) for key, value in node.items()}
+        prefix = node.pop("prefixItems", None)
+        if isinstance(prefix, list):
+            node["items"] = {"anyOf": prefix}
+        return node
+    if isinstance(node, list):
+        return [_without_prefix_items(value) for value in node]
+    return node
+
+
 def create_app(
     config: MonitorConfig,
     database: Database,
@@ -181,6 +195,15 @@ def create_app(
         first = errors[0] if errors else {"loc": [], "msg": "invalid input"}
         where = ".".join(str(p) for p in first["loc"][1:]) or "input"
         return _error_response(request, 422, f"{where}: {first['msg']}")
+
+    plain_openapi = app.openapi
+
+    def _openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _without_prefix_items(plain_openapi())
+        return app.openapi_schema
+
+    app.openapi = _openapi  # type: ignore[method-assign]
 
     @app.get("/healthz", include_in_schema=False)
     def _healthz() -> dict[str, str]:

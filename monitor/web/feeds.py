@@ -24,7 +24,14 @@ from monitor.errors import NotFoundError
 from monitor.web import service
 from monitor.web.auth import NotAuthenticated, feed_allowed, get_config, get_db
 
-router = APIRouter(prefix="/feeds", tags=["feeds"])
+router = APIRouter(
+    prefix="/feeds",
+    tags=["feeds"],
+    responses={
+        401: {"description": "a feed token is needed"},
+        404: {"description": "no such feed"},
+    },
+)
 ATOM = "application/atom+xml; charset=utf-8"
 FEED_SIZE = 50
 TAG = "tag:news-monitor.invalid,2026"
