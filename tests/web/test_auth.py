@@ -170,3 +170,21 @@ def test_feed_tokens(secured: TestClient, db: Database, stored: Stored) -> None:
     assert secured.get("/api/stories", headers=bearer(feed_token)).status_code == 401
     revoke_token(db, feed_view.id)
     assert secured.get("/feeds/stories.atom", params={"token": feed_token}).status_code == 401
+
+
+def test_form_posts_of_a_session_need_the_csrf_field(
+    secured: TestClient, db: Database, stored: Stored
+) -> None:
+    _view, token = create_token(db, "analyst", "form user")
+    login = secured.post("/login", data={"token": token}, follow_redirects=False)
+    session = find_session(db, login.cookies[SESSION_COOKIE])
+    assert session is not None
+    url = f"/stories/{stored.near_miss}/feedback"
+    refused = secured.post(url, data={"label": "relevant"}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert secured.get(f"/api/stories/{stored.near_miss}").json()["story"]["near_miss"]
+    accepted = secured.post(
+        url, data={"label": "relevant", "csrf_token": session.csrf_token}, follow_redirects=False
+    )
+    assert accepted.status_code in (200, 303), accepted.text
+    assert not secured.get(f"/api/stories/{stored.near_miss}").json()["story"]["near_miss"]
