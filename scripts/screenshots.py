@@ -17,6 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -25,6 +26,7 @@ from tests.web.browser.chrome import launch, missing_reason  # noqa: E402
 from tests.web.browser.console import ConsoleServer  # noqa: E402
 
 WIDTH = 1280
+LAB_QUERY = "(putin OR путин* OR kremlin OR кремл*) AND (cuba OR куб*)"
 MAX_HEIGHT = 1500
 
 
@@ -64,14 +66,21 @@ def capture(driver: Any, url: str, out: Path, *, wait_for: str = "main") -> None
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out", nargs="?", type=Path, default=ROOT / "docs" / "screenshots")
-    out: Path = parser.parse_args(argv).out
+    parser.add_argument(
+        "--demo", type=Path, help="use this finished demo output (its monitor.toml) instead"
+    )
+    args = parser.parse_args(argv)
+    out: Path = args.out
     if reason := missing_reason():
         print(f"error: {reason}", file=sys.stderr)
         return 2
     with tempfile.TemporaryDirectory(prefix="monitor-screens-") as tmp:
         folder = Path(tmp)
-        print("running the demo (python -m monitor.demo) …", flush=True)
-        config = run_demo(folder / "demo")
+        if args.demo is not None:
+            config = args.demo.resolve() / "monitor.toml"
+        else:
+            print("running the demo (python -m monitor.demo) …", flush=True)
+            config = run_demo(folder / "demo")
         with ConsoleServer(config, log=folder / "web.log") as console:
             driver = launch(folder / "downloads", width=WIDTH)
             try:
@@ -82,6 +91,9 @@ def main(argv: list[str] | None = None) -> int:
                 story_url = str(first.get_attribute("href"))
                 capture(driver, story_url, out / "story.png", wait_for=".fulltext")
                 capture(driver, console.url("/sources"), out / "sources.png", wait_for="table")
+                lab = console.url("/lab?q=" + quote(LAB_QUERY))
+                capture(driver, lab, out / "query-lab.png", wait_for="#lab-result")
+                capture(driver, console.url("/digests"), out / "digests.png", wait_for="main")
             finally:
                 driver.quit()
     return 0

@@ -57,14 +57,16 @@ def bar_chart(
     height: int = 28,
     gap: float = 1.0,
     axis: int = 0,
+    top: int = 0,
     noun: str = "new",
 ) -> Chart:
-    """Bars for ``series`` scaled to ``height`` (minus ``axis`` units kept free for labels).
+    """Bars for ``series`` scaled to ``height``, keeping ``axis`` units free below (day labels)
+    and ``top`` units above (the peak label).
 
     A zero day still gets a 1-unit stub so the days stay countable; the tallest bar fills the
     plot height.
     """
-    plot = max(1, height - axis)
+    plot = max(1, height - axis - top)
     peak = max((count for _, count in series), default=0)
     step = width / len(series) if series else float(width)
     bar_width = max(1.0, step - gap)
@@ -75,7 +77,7 @@ def bar_chart(
         bars.append(
             Bar(
                 x=round(index * step, 2),
-                y=round(plot - tall, 2),
+                y=round(top + plot - tall, 2),
                 width=round(bar_width, 2),
                 height=round(tall, 2),
                 value=count,
@@ -90,5 +92,5 @@ def bar_chart(
         total=sum(count for _, count in series),
         first_label=f"{series[0][0]:%d %b}" if series else "",
         last_label=f"{series[-1][0]:%d %b}" if series else "",
-        baseline=float(plot),
+        baseline=float(top + plot),
     )

@@ -165,6 +165,28 @@ def _not_found(request: Request, user: Principal | None, what: str) -> HTMLRespo
     )
 
 
+def render_login(request: Request, next_path: str, error: str | None, status: int) -> Response:
+    """The login form (the app's auth router calls this hook; it posts to ``/login``)."""
+    context = {"title": "Sign in", "next": next_path, "error": error, "show_nav": False}
+    return _render(request, "login.html", None, context, status_code=status)
+
+
+def render_error(request: Request, status: int, detail: str) -> Response:
+    """An error page in the console's look (the app's exception handlers call this hook)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from monitor.errors import MonitorError
+    from monitor.web.auth import current_user
+
+    titles = {400: "Bad request", 403: "Not allowed", 404: "Not found", 429: "Too many requests"}
+    try:
+        user = current_user(request)
+    except (MonitorError, SQLAlchemyError):  # the error page renders even if the database failed
+        user = None
+    context = {"title": titles.get(status, "Error"), "message": detail, "section": None}
+    return _render(request, "error.html", user, context, status_code=status)
+
+
 # --- the inbox -------------------------------------------------------------------------------
 
 
@@ -546,7 +568,7 @@ def lab_page(
         try:
             result = service.query_lab(db, config, q, days=days)
             chart = bar_chart(
-                result.per_day, width=720, height=150, axis=18, gap=2.0, noun="matches"
+                result.per_day, width=720, height=160, axis=18, top=16, gap=2.0, noun="matches"
             )
         except service.InvalidInput as exc:
             error = str(exc)
@@ -626,6 +648,10 @@ PREVIEW_HEADERS = {
 }
 
 
+def _recipients(config: MonitorConfig) -> list[str]:
+    return [r.address for r in config.email.active_recipients()]
+
+
 @router.get("/digests", name="digests", response_class=HTMLResponse)
 def digests_page(
     request: Request,
@@ -649,6 +675,7 @@ def digests_page(
             "previews": previews,
             "chosen": chosen,
             "outbox": service.outbox(db, limit=50),
+            "recipients": _recipients(config),
             "can_admin": user.can(Role.ADMIN),
             "test_result": None,
         },
@@ -665,7 +692,10 @@ def digest_preview(
     config: MonitorConfig = CONFIG,
 ) -> Response:
     """The exact message body (shown in a sandboxed iframe; it carries its own inline styles)."""
-    previews = service.digest_previews(db, config, recipient)
+    try:
+        previews = service.digest_previews(db, config, recipient)
+    except NotFoundError:
+        previews = []
     preview = next((p for p in previews if p.recipient == recipient), None)
     if preview is None:
         return HTMLResponse("no such recipient", status_code=404)
@@ -697,6 +727,7 @@ def digest_test(
             "previews": previews,
             "chosen": next((p for p in previews if p.recipient == recipient), None),
             "outbox": service.outbox(db, limit=50),
+            "recipients": _recipients(config),
             "can_admin": True,
             "test_result": result,
         },

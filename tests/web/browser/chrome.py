@@ -62,6 +62,7 @@ def launch(downloads: Path, width: int = 1280, height: int = 900):  # type: igno
         "--password-store=basic",
         "--lang=en-US",
         "--force-device-scale-factor=1",
+        "--hide-scrollbars",
     ):
         options.add_argument(argument)
     options.add_experimental_option(
