@@ -4,8 +4,9 @@ A request whose ``Host`` is not an address this console serves gets 403 (DNS reb
 the open loopback console); a state-changing request whose ``Origin`` is present and foreign
 (or that the browser marks cross-site) gets 403 too (cross-site POSTs). Every response carries
 a strict Content-Security-Policy (nothing remote, no inline script or style), frame denial,
-nosniff and a same-origin referrer policy. Requests are logged by path only: a feed token in
-the query string never reaches a log line.
+nosniff and a same-origin referrer policy, unless its route set its own (the framed digest
+preview). Requests are logged by path only: a feed token in the query string never reaches a
+log line.
 """
 
 from __future__ import annotations
@@ -114,12 +115,11 @@ class GuardMiddleware:
         async def _send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status_seen.append(int(message["status"]))
-                headers = [
-                    (k, v)
-                    for k, v in message.get("headers", [])
-                    if k.lower() not in {name for name, _ in SECURITY_HEADERS}
-                ]
-                headers += list(SECURITY_HEADERS)
+                headers = list(message.get("headers", []))
+                present = {k.lower() for k, _ in headers}
+                # A route may set its own policy (the digest preview: the message's inline
+                # styles, framed by the console itself); every other response gets ours.
+                headers += [(k, v) for k, v in SECURITY_HEADERS if k not in present]
                 if scope.get("path", "").startswith(("/api/", "/login", "/feeds/")):
                     headers.append((b"cache-control", b"no-store"))
                 message["headers"] = headers
