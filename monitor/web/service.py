@@ -746,7 +746,7 @@ def _revisions(
         texts = [str(v["text"] or "") for v in versions] + [current[article_id].text]
         for index, version in enumerate(versions):
             diff = [
-                (line[0], line[1:])
+                (line[0], line[2:])
                 for line in difflib.ndiff(texts[index].splitlines(), texts[index + 1].splitlines())
                 if line[:1] in (" ", "+", "-")
             ]

@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 from monitor.config import MonitorConfig
 from monitor.db.engine import Database
 from monitor.db.leases import SCHEDULER_LEASE, acquire_lease, default_holder
-from monitor.db.models import AlertDelivery, Digest, PollRequest
+from monitor.db.models import AlertDelivery, Article, Digest, PollRequest
 from tests.web.conftest import HOSTILE_TITLE, RECIPIENTS, Stored
 
 
@@ -317,3 +317,37 @@ def test_hostile_strings_are_data_in_json(client: TestClient, stored: Stored) ->
     story = response.json()["story"]
     assert story["title"] == HOSTILE_TITLE
     assert "<img src=x onerror=alert(1)>" in story["articles"][0]["text"]
+
+
+def test_revisions_are_shown_when_the_database_keeps_them(
+    client: TestClient, stored: Stored, db: Database
+) -> None:
+    # Another branch adds an article revisions table; the story page reads it when present.
+    from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text
+
+    table = Table(
+        "article_revisions",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("article_id", Integer, nullable=False),
+        Column("title", Text),
+        Column("text", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True)),
+    )
+    table.create(db.engine)
+    first = stored.oil_articles[0]
+    with db.session() as session:
+        current = session.get_one(Article, first).text
+    older = current.replace("Matanzas", "a port", 1) + "\n\nA paragraph later removed."
+    with db.engine.begin() as connection:
+        connection.execute(
+            table.insert().values(
+                article_id=first, title="Old headline", text=older, created_at=datetime.now(UTC)
+            )
+        )
+    revisions = client.get(f"/api/stories/{stored.oil}").json()["revisions"]
+    assert len(revisions) == 1 and revisions[0]["article_id"] == first
+    assert revisions[0]["title"] == "Old headline"
+    ops = {op for op, _line in revisions[0]["diff"]}
+    assert {"+", "-"} <= ops
+    assert ["-", "A paragraph later removed."] in revisions[0]["diff"]
