@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, and_, exists, func, inspect, not_, or_, select
+from sqlalchemy import Select, and_, exists, func, inspect, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.config import MonitorConfig
@@ -501,19 +501,27 @@ def _story_query(filt: StoryFilter, muted: set[str]) -> Select[tuple[int, dateti
     copies = Article.story_id == Story.id
     if filt.language:
         query = query.where(
-            exists().where(copies, func.lower(Article.language) == filt.language.strip().lower())
+            Story.id.in_(
+                select(Article.story_id).where(
+                    func.lower(Article.language) == filt.language.strip().lower()
+                )
+            )
         )
     if filt.source:
         query = query.where(
-            exists().where(copies, Article.source_id == Source.id, Source.name == filt.source)
+            Story.id.in_(
+                select(Article.story_id)
+                .join(Source, Source.id == Article.source_id)
+                .where(Source.name == filt.source)
+            )
         )
     if filt.unread:
         query = query.where(
-            not_(exists().where(StoryMark.story_id == Story.id, StoryMark.read_at.is_not(None)))
+            Story.id.not_in(select(StoryMark.story_id).where(StoryMark.read_at.is_not(None)))
         )
     if filt.starred:
         query = query.where(
-            exists().where(StoryMark.story_id == Story.id, StoryMark.starred_at.is_not(None))
+            Story.id.in_(select(StoryMark.story_id).where(StoryMark.starred_at.is_not(None)))
         )
     if muted and not filt.include_muted:
         muted_ids = select(Source.id).where(Source.name.in_(sorted(muted)))
