@@ -23,7 +23,7 @@ from monitor.config import MonitorConfig
 from monitor.db.engine import Database
 from monitor.errors import MonitorError, NotFoundError
 from monitor.web.auth import LoginLimiter, NotAuthenticated, is_machine_path, login_redirect
-from monitor.web.security import GuardMiddleware, allowed_hosts
+from monitor.web.security import GuardMiddleware, allowed_hosts, is_loopback
 from monitor.web.service import InvalidInput
 
 log = logging.getLogger("monitor.web")
@@ -149,6 +149,7 @@ def create_app(
     app.state.db = database
     app.state.host = host
     app.state.port = port
+    app.state.always_authenticate = not is_loopback(host)
     app.state.crawler = local_crawler
     app.state.templates = _templates()
     app.state.login_limiter = LoginLimiter(config.web.login_attempts_per_minute)

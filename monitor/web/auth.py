@@ -90,9 +90,13 @@ def auth_configured_for(config: MonitorConfig, db: Database) -> bool:
 
 
 def auth_configured(request: Request) -> bool:
+    """Whether this request must authenticate. A console served on a non-loopback address
+    always requires it: revoking the last key there locks the console, it never opens it."""
     cached = getattr(request.state, "auth_configured", None)
     if cached is None:
-        cached = auth_configured_for(get_config(request), get_db(request))
+        cached = bool(getattr(request.app.state, "always_authenticate", False)) or (
+            auth_configured_for(get_config(request), get_db(request))
+        )
         request.state.auth_configured = cached
     return bool(cached)
 

@@ -248,11 +248,14 @@ def test_status_shows_the_overrides(
 
     client.patch("/api/sources/moscow-wire", json={"enabled": False})
     client.patch("/api/sources/prensa-es", json={"muted": True})
+    client.post("/api/saved-queries", json={"name": "oil", "query": "oil"})
+    client.post("/api/tokens", json={"role": "feed"})
     console = Console(record=True, width=250, markup=False)
     status_command(db, web_config, console=console)
     text = console.export_text()
     assert "moscow-wire (disabled in the console by local)" in text
     assert "prensa-es (muted by local)" in text
+    assert "console: 1 saved query, 0 API key(s), 1 feed token(s)" in text
 
 
 def test_crawl_now_queues_one_poll_for_the_running_daemon(client: TestClient, db: Database) -> None:

@@ -11,10 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from monitor.config import load_config
+from monitor.config import MonitorConfig, load_config
 from monitor.db.engine import Database
 from monitor.db.models import WebKey
 from monitor.db.web import find_session
+from monitor.web.app import create_app
 from monitor.web.auth import SESSION_COOKIE
 from monitor.web.service import create_token, revoke_token
 from tests.web.conftest import Stored, make_client
@@ -188,3 +189,16 @@ def test_form_posts_of_a_session_need_the_csrf_field(
     )
     assert accepted.status_code in (200, 303), accepted.text
     assert not secured.get(f"/api/stories/{stored.near_miss}").json()["story"]["near_miss"]
+
+
+def test_a_console_on_a_public_address_never_opens(
+    web_config: MonitorConfig, db: Database, stored: Stored
+) -> None:
+    view, token = create_token(db, "viewer", "only key")
+    app = create_app(web_config, db, host="0.0.0.0", allowed_hosts_extra=["testserver"])
+    with TestClient(app) as client:
+        assert client.get("/api/stories", headers=bearer(token)).status_code == 200
+        revoke_token(db, view.id)  # the last key is gone: locked, not open
+        assert client.get("/api/stories").status_code == 401
+        assert client.get("/", follow_redirects=False).status_code == 303
+        assert client.get("/feeds/stories.atom").status_code == 401
