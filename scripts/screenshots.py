@@ -85,10 +85,14 @@ def main(argv: list[str] | None = None) -> int:
             driver = launch(folder / "downloads", width=WIDTH)
             try:
                 capture(driver, console.url("/"), out / "inbox.png", wait_for=".stories")
-                from selenium.webdriver.common.by import By
 
-                first = driver.find_element(By.CSS_SELECTOR, ".story .title a")
-                story_url = str(first.get_attribute("href"))
+                story_url = str(
+                    driver.execute_script(
+                        "const items = Array.from(document.querySelectorAll('.story'));"
+                        "const grouped = items.find(i => / copies/.test(i.textContent));"
+                        "return (grouped || items[0]).querySelector('.title a').href;"
+                    )
+                )  # a syndicated story (several copies) shows the grouping best
                 capture(driver, story_url, out / "story.png", wait_for=".fulltext")
                 capture(driver, console.url("/sources"), out / "sources.png", wait_for="table")
                 lab = console.url("/lab?q=" + quote(LAB_QUERY))

@@ -67,7 +67,10 @@ def console(crawled: CrawlEnv) -> Iterator[ConsoleServer]:
 
 
 @pytest.fixture(scope="module")
-def browser(chromium_ready: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+def browser(
+    chromium_ready: None, console: ConsoleServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
+    """Headless chromium for the console (it quits first, so the server stops at once)."""
     driver = launch(tmp_path_factory.mktemp("downloads"))
     driver.implicitly_wait(0)
     try:

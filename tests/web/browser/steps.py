@@ -64,3 +64,20 @@ def sign_in(driver: Any, console: ConsoleServer, token: str) -> None:
 
 def story_titles(driver: Any) -> list[str]:
     return [e.text.strip() for e in all_of(driver, "#story-list .story .title a")]
+
+
+def js(driver: Any, script: str, *args: Any) -> Any:
+    """Read the page in one script call: no element handle can go stale between two steps
+    while htmx swaps nodes."""
+    return driver.execute_script(script, *args)
+
+
+def item_state(driver: Any, story_id: int) -> dict[str, Any] | None:
+    """The classes, label and text of one inbox item, read atomically (None if absent)."""
+    return js(  # type: ignore[no-any-return]
+        driver,
+        "const e = document.getElementById('story-' + arguments[0]);"
+        "return e ? {classes: Array.from(e.classList), label: e.dataset.label,"
+        " text: e.textContent} : null;",
+        story_id,
+    )

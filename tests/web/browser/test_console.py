@@ -19,7 +19,16 @@ from monitor.query import compile_query
 from tests.sites.fixtures import CrawlEnv
 from tests.web.browser.conftest import TOKEN
 from tests.web.browser.console import ConsoleServer
-from tests.web.browser.steps import all_of, find, sign_in, story_titles, submit_and_wait, until
+from tests.web.browser.steps import (
+    all_of,
+    find,
+    item_state,
+    js,
+    sign_in,
+    story_titles,
+    submit_and_wait,
+    until,
+)
 
 
 def _ids(driver: Any) -> list[int]:
@@ -120,27 +129,27 @@ def test_item_buttons_and_bulk_actions_update_in_place(
 ) -> None:
     browser = signed_in
     browser.get(console.url("/"))
-    items = all_of(browser, "#story-list .story")
-    assert len(items) >= 2
-    target = int(str(items[-1].get_attribute("data-story-id")))
-    page = browser.find_element(By.TAG_NAME, "html")
-    items[-1].find_element(By.CSS_SELECTOR, "button[data-action=star]").click()
-    until(browser, lambda d: "★" in d.find_element(By.ID, f"story-{target}").text)
-    assert page == browser.find_element(By.TAG_NAME, "html"), "htmx swapped the item only"
+    find(browser, "#story-list .story")
+    ids = _ids(browser)
+    assert len(ids) >= 3
+    target, picked = ids[-1], ids[:2]
+    js(browser, "document.documentElement.dataset.marker = 'same-page'")
+    browser.find_element(By.CSS_SELECTOR, f"#story-{target} button[data-action=star]").click()
+    until(browser, lambda d: "★" in ((item_state(d, target) or {}).get("text") or ""))
+    assert js(browser, "return document.documentElement.dataset.marker") == "same-page", (
+        "htmx swapped the item only, no page load"
+    )
 
-    picked = [int(str(i.get_attribute("data-story-id"))) for i in items[:2]]
     for story_id in picked:
         browser.find_element(By.CSS_SELECTOR, f"#story-{story_id} input.pick").click()
     assert find(browser, "#selected-count").text.startswith("2")
     find(browser, "#bulk button[value=read]").click()
-    until(browser, lambda d: d.find_element(By.ID, "bulk-result").text.strip())
+    until(browser, lambda d: js(d, "return document.getElementById('bulk-result').textContent"))
     until(
         browser,
-        lambda d: all(
-            "read" in (d.find_element(By.ID, f"story-{sid}").get_attribute("class") or "").split()
-            for sid in picked
-        ),
+        lambda d: all("read" in (item_state(d, sid) or {}).get("classes", []) for sid in picked),
     )
+    assert "read" not in (item_state(browser, target) or {}).get("classes", [])
 
 
 def test_crawl_now_finds_a_newly_published_story(
