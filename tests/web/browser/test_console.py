@@ -180,3 +180,28 @@ def test_crawl_now_finds_a_newly_published_story(
     browser.get(console.url("/"))
     find(browser, "#story-list")
     assert published.title in story_titles(browser)
+
+
+def test_hostile_titles_and_bodies_render_as_text(
+    signed_in: Any, console: ConsoleServer, crawled: CrawlEnv
+) -> None:
+    """A stored page whose title and text carry markup shows it literally: no element made."""
+    from monitor.processing import ArticleStore
+    from tests.web.conftest import HOSTILE, HOSTILE_TITLE, store_page
+
+    title, paragraphs = HOSTILE
+    _, story_id, _ = store_page(
+        ArticleStore(crawled.db), "https://hostile.example/x", title, paragraphs,
+        source="havana-daily", site='Evil <i>"Site"</i>',
+    )  # fmt: skip
+    browser = signed_in
+    for path in ("/", f"/stories/{story_id}", "/lab?q=tanker"):
+        browser.get(console.url(path))
+        find(browser, "main")
+        made = js(
+            browser,
+            "return document.querySelectorAll("
+            "'main script, main img[src=x], main i, main [onerror]').length",
+        )
+        assert made == 0, path
+        assert HOSTILE_TITLE in (find(browser, "main").text), path
