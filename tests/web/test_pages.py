@@ -198,3 +198,54 @@ def test_bar_chart_geometry() -> None:
     assert tallest.value == 6 and tallest.height == 20 and tallest.y == 0
     assert all(bar.height == 1 for bar in chart.bars if bar.value == 0)
     assert chart.total == 6 and chart.peak == 6
+
+
+def test_the_story_page_shows_a_revision_as_a_diff(
+    client: TestClient, stored: Stored, db: Database
+) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text
+
+    from monitor.db.models import Article
+
+    table = Table(  # the revisions table another branch adds (the service reads it if present)
+        "article_revisions",
+        MetaData(),
+        Column("id", Integer, primary_key=True),
+        Column("article_id", Integer, nullable=False),
+        Column("title", Text),
+        Column("text", Text, nullable=False),
+        Column("created_at", DateTime(timezone=True)),
+    )
+    table.create(db.engine)
+    first = stored.oil_articles[0]
+    with db.session() as session:
+        current = session.get_one(Article, first).text
+    older = current + "\n\nA <b>paragraph</b> later removed."
+    with db.engine.begin() as connection:
+        connection.execute(
+            table.insert().values(
+                article_id=first, title="Old headline", text=older, created_at=datetime.now(UTC)
+            )
+        )
+    text = _page(client, f"/stories/{stored.oil}")
+    assert "<del>- A &lt;b&gt;paragraph&lt;/b&gt; later removed.</del>" in text
+    assert "Old headline" in text and 'class="revisions"' in text
+
+
+def test_tokens_page_creates_a_key_shown_once_which_then_guards_the_console(
+    client: TestClient, stored: Stored
+) -> None:
+    assert 'action="/tokens"' in _page(client, "/tokens")
+    created = client.post("/tokens", data={"role": "analyst", "label": "<ana>"})
+    assert created.status_code == 200 and created.headers["cache-control"] == "no-store"
+    secret = re.search(r'id="new-secret">([^<]+)<', created.text)
+    assert secret and "&lt;ana&gt;" in created.text
+    # a key exists now: authentication is configured and pages need a session
+    locked = client.get("/", follow_redirects=False)
+    assert locked.status_code == 303 and "/login" in locked.headers["location"]
+    signed = client.post("/login", data={"token": secret.group(1), "next": "/"})
+    assert signed.status_code == 200 and 'id="story-list"' in signed.text
+    assert "analyst" in signed.text
+    assert client.get("/tokens").status_code == 403, "an analyst does not manage tokens"
