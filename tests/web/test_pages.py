@@ -249,3 +249,14 @@ def test_tokens_page_creates_a_key_shown_once_which_then_guards_the_console(
     assert signed.status_code == 200 and 'id="story-list"' in signed.text
     assert "analyst" in signed.text
     assert client.get("/tokens").status_code == 403, "an analyst does not manage tokens"
+
+
+def test_send_test_reports_the_channel_failure_in_one_line(
+    client: TestClient, stored: Stored, web_config: MonitorConfig
+) -> None:
+    # the test config's SMTP server (127.0.0.1:9) does not answer: the form says so
+    recipient = web_config.email.active_recipients()[0].address
+    answer = client.post("/digests/test", data={"recipient": recipient}, headers=HTMX)
+    assert answer.status_code == 200
+    assert 'id="test-result"' in answer.text and "Not sent to" in answer.text
+    assert "<html" not in answer.text, "htmx gets the fragment only"
