@@ -53,13 +53,13 @@ def web(
     install_config_redaction(config)
     if config.web.token is not None:
         install_redaction(config.web.token.get_secret_value())
-    state.check_relevance()
     db = state.database(writable=True)
     if not is_loopback(host) and not auth_configured_for(config, db):
         raise ConfigError(
             f"refusing to serve on {host} without authentication: set $MONITOR_WEB_TOKEN or "
             "create a key with `monitor web token create --role admin`"
         )
+    state.check_relevance()  # the query lab judges with the configured model
     setup_logging(config.logging.level, config.logging.json_format)  # after the checks
     app = create_app(config, db, host=host, port=port, allowed_hosts_extra=allowed_host or [])
     shown = f"[{host}]" if ":" in host else host

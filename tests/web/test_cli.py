@@ -49,7 +49,7 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10", "::", "example.org"])
+@pytest.mark.parametrize("host", ["0.0.0.0", "192.0.2.10"])
 def test_non_loopback_without_auth_exits_2_with_one_line(cli_config: Path, host: str) -> None:
     result = monitor(cli_config, "web", "--host", host, "--port", "8080")
     assert result.returncode == 2, result.stderr
