@@ -537,14 +537,30 @@ def poll_status(
     poll_id: int,
     user: Principal = VIEWER,
     db: Database = DB,
+    config: MonitorConfig = CONFIG,
 ) -> HTMLResponse:
-    """The progress box of one poll (htmx polls it every second until the poll finishes)."""
+    """The progress box of one poll (htmx asks every second). Once the poll has finished, an
+    htmx caller gets the source's whole row instead (fresh health figures, the summary in it)."""
     try:
         poll = service.poll_view(db, poll_id)
     except NotFoundError:
         return HTMLResponse("", status_code=404)
-    headers = {"HX-Trigger": "poll-finished"} if poll.finished else None
-    return _render(request, "_poll.html", user, {"poll": poll, "queued": None}, headers=headers)
+    if poll.finished and _is_htmx(request):
+        try:
+            row = service.source_row(db, config, poll.source)
+        except NotFoundError:  # the source left the config meanwhile: the box alone
+            row = None
+        if row is not None:
+            context = {
+                "row": row,
+                "chart": _source_charts([row])[row.name],
+                "can_admin": user.can(Role.ADMIN),
+                "can_edit": user.can(Role.ANALYST),
+                "finished_poll": poll,
+            }
+            headers = {"HX-Retarget": "closest tr", "HX-Reswap": "outerHTML"}
+            return _render(request, "_source_row.html", user, context, headers=headers)
+    return _render(request, "_poll.html", user, {"poll": poll, "queued": None})
 
 
 # --- query lab -------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from monitor.db.models import Article, Feedback
 from monitor.demo.site import NewsWeb
 from monitor.query import compile_query
 from tests.sites.fixtures import CrawlEnv
-from tests.web.browser.conftest import TOKEN
+from tests.web.browser.conftest import SOURCES, TOKEN
 from tests.web.browser.console import ConsoleServer
 from tests.web.browser.steps import (
     all_of,
@@ -165,6 +165,7 @@ def test_crawl_now_finds_a_newly_published_story(
     source = published.host  # the demo's source names are its host names
     browser.get(console.url("/sources"))
     row = find(browser, f"tr[data-source='{source}']")
+    before = row.find_element(By.CSS_SELECTOR, "td:nth-child(2)").text
     row.find_element(By.CSS_SELECTOR, "button.crawl-now").click()
     find(browser, f"tr[data-source='{source}'] .poll")
     done = until(
@@ -176,6 +177,14 @@ def test_crawl_now_finds_a_newly_published_story(
     )
     summary = done[0].text
     assert re.search(r"\b[1-9]\d* new\b", summary), summary
+    rows = js(
+        browser,
+        "return Array.from(document.querySelectorAll('#sources-table tbody tr'))"
+        ".map(r => r.dataset.source)",
+    )
+    assert sorted(rows) == sorted(SOURCES), "the finished poll refreshed its row in place"
+    last_poll = find(browser, f"tr[data-source='{source}'] td:nth-child(2)").text
+    assert last_poll != before and re.search(r"\b[1-9]\d* new\b", last_poll), last_poll
 
     browser.get(console.url("/"))
     find(browser, "#story-list")
