@@ -65,6 +65,7 @@ def launch(downloads: Path, width: int = 1280, height: int = 900):  # type: igno
         "--hide-scrollbars",
     ):
         options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})  # console errors, CSP
     options.add_experimental_option(
         "prefs", {"download.default_directory": str(downloads), "credentials_enable_service": False}
     )

@@ -214,3 +214,18 @@ def test_hostile_titles_and_bodies_render_as_text(
         )
         assert made == 0, path
         assert HOSTILE_TITLE in (find(browser, "main").text), path
+
+
+def test_pages_load_nothing_remote_and_break_no_policy(
+    signed_in: Any, console: ConsoleServer
+) -> None:
+    """Chromium's console stays clean: no CSP violation, no failed load, no script error."""
+    browser = signed_in
+    browser.get_log("browser")  # drop what earlier tests left
+    for path in ("/", "/?show=near_misses", "/sources", "/lab?q=cuba", "/digests"):
+        browser.get(console.url(path))
+        find(browser, "main")
+        loaded = js(browser, "return performance.getEntriesByType('resource').map(e => e.name)")
+        assert loaded and all(url.startswith(console.base) for url in loaded), loaded
+        problems = [e["message"] for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        assert not problems, (path, problems)
