@@ -97,7 +97,6 @@ def main(argv: list[str] | None = None) -> int:
                 capture(driver, console.url("/sources"), out / "sources.png", wait_for="table")
                 lab = console.url("/lab?q=" + quote(LAB_QUERY))
                 capture(driver, lab, out / "query-lab.png", wait_for="#lab-result")
-                capture(driver, console.url("/digests"), out / "digests.png", wait_for="main")
             finally:
                 driver.quit()
     return 0
