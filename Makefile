@@ -10,7 +10,7 @@ RUNTIME_LOCK := requirements/runtime.lock
 COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
 	--python-version 3.11 --python-platform x86_64-unknown-linux-gnu
 
-.PHONY: setup lock demo test lint run bench soak clean
+.PHONY: setup lock demo test lint run bench soak clean chromium
 
 # Re-installs whenever the lock or the package metadata changes.
 $(STAMP): $(LOCK) pyproject.toml setup.py
@@ -38,8 +38,24 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
-test: lint
+test: lint chromium
 	$(VENV)/bin/pytest -q
+
+# The console's browser tests drive Debian's chromium through its chromedriver (tests/web/browser/).
+# Installed from the Debian archive when missing, best effort: without root (or passwordless sudo)
+# or apt-get this only warns, and the browser tests skip (outside CI, where .ci/run installs them).
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo "sudo -n")
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then \
+	  if command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium and chromium-driver (Debian) for the browser tests"; \
+	    ($(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq \
+	      --no-install-recommends chromium chromium-driver) >/dev/null 2>&1 \
+	      || echo "warning: could not install chromium and chromium-driver; the browser tests will skip" >&2; \
+	  else \
+	    echo "warning: chromium or chromedriver missing and no apt-get; the browser tests will skip" >&2; \
+	  fi; \
+	fi
 
 run: setup
 	$(VENV)/bin/monitor init

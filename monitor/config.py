@@ -1,8 +1,9 @@
 """One TOML file loaded into one validated model: the only place settings come from.
 
 Resolution: ``--config FILE``, else ``$MONITOR_CONFIG``, else ``./monitor.toml``. Environment
-overrides: ``MONITOR_DATABASE_URL`` (database URL) and ``MONITOR_SMTP_PASSWORD`` (never in the file,
-never printed). No other module reads the environment for settings.
+overrides: ``MONITOR_DATABASE_URL`` (database URL), ``MONITOR_SMTP_PASSWORD`` and
+``MONITOR_WEB_TOKEN`` (the console's admin token; secrets are never in the file, never printed).
+No other module reads the environment for settings.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
 CONFIG_ENV = "MONITOR_CONFIG"
 DATABASE_URL_ENV = "MONITOR_DATABASE_URL"
 SMTP_PASSWORD_ENV = "MONITOR_SMTP_PASSWORD"
+WEB_TOKEN_ENV = "MONITOR_WEB_TOKEN"
 DEFAULT_CONFIG_PATH = Path("monitor.toml")
 
 SourceType = Literal["site", "google_news", "bing_news", "gdelt"]
@@ -325,6 +327,22 @@ class WorkerConfig(_Strict):
     claim_interval_seconds: float = Field(0.5, gt=0, le=60)
 
 
+class WebConfig(_Strict):
+    """The web console (``monitor web``): login sessions and the login rate limit."""
+
+    session_hours: float = Field(12.0, gt=0, le=24 * 90)
+    login_attempts_per_minute: int = Field(5, ge=1, le=1000)
+    # The admin token comes from $MONITOR_WEB_TOKEN only.
+    token: SecretStr | None = Field(None, exclude=True, repr=False)
+
+    @field_validator("token", mode="before")
+    @classmethod
+    def _no_token_in_file(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, SecretStr):
+            raise ValueError(f"put the console token in ${WEB_TOKEN_ENV}, not in the file")
+        return value
+
+
 class LoggingConfig(_Strict):
     """Log level and format."""
 
@@ -344,6 +362,7 @@ class MonitorConfig(_Strict):
     daemon: DaemonConfig = DaemonConfig()
     worker: WorkerConfig = WorkerConfig()
     queue: QueueConfig = QueueConfig()
+    web: WebConfig = WebConfig()
     logging: LoggingConfig = LoggingConfig()
     path: Path | None = Field(None, exclude=True)
 
@@ -407,6 +426,9 @@ def config_from_dict(data: dict[str, Any], *, path: Path | str = "<config>") -> 
         )
     if password:
         updates["email"] = config.email.model_copy(update={"password": SecretStr(password)})
+    web_token = os.environ.get(WEB_TOKEN_ENV, "").strip()
+    if web_token:
+        updates["web"] = config.web.model_copy(update={"token": SecretStr(web_token)})
     return config.model_copy(update=updates)
 
 

@@ -177,3 +177,29 @@ def test_export_writes_one_file_per_story(demo: DemoRun) -> None:
     texts = {text.rstrip("\n") for text in demo.story_texts}
     assert {path.read_text(encoding="utf-8").rstrip("\n") for path in exported} == texts
     assert (demo.output / "digest.eml").is_file() and (demo.output / "digest.html").is_file()
+
+
+def test_the_demo_ends_with_the_console_command_and_it_serves_the_demo_database(
+    demo: DemoRun,
+) -> None:
+    import urllib.request
+
+    from markupsafe import escape
+
+    from tests.web.browser.console import ConsoleServer
+
+    found = re.search(
+        r"^run:\s+\S*monitor --config (\S+) web --host (127\.0\.0\.1) --port (\d+)$",
+        demo.stdout,
+        flags=re.MULTILINE,
+    )
+    assert found, demo.stdout[-1500:]
+    config = Path(found.group(1))
+    assert config == (demo.output / "monitor.toml").resolve()
+    assert demo.stdout.rstrip().splitlines()[-1].startswith("then open http://127.0.0.1:")
+    with ConsoleServer(config, log=demo.output / "web.log") as console:  # a free port, not 8080
+        answer = urllib.request.urlopen(console.url("/"), timeout=30)
+        page = answer.read().decode()
+        answer.close()
+    stored = {str(escape(title)) for title, _, _ in demo.articles}
+    assert any(title in page for title in stored), "the inbox lists the demo's stories"

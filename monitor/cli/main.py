@@ -1,5 +1,5 @@
 """``monitor``: init, crawl, run, articles, feedback, export, digest, status, sources, query,
-extract, relevance.
+extract, relevance, web.
 
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error. Errors are one line on stderr.
 """
@@ -18,6 +18,7 @@ from rich.table import Table
 
 from monitor.cli.options import parse_since
 from monitor.cli.relevance import relevance_app
+from monitor.cli.web import web_app
 from monitor.config import MonitorConfig, load_config
 from monitor.db.engine import Database
 from monitor.errors import MonitorError
@@ -33,6 +34,7 @@ query_app = typer.Typer(help="Try queries against the stored articles.", no_args
 app.add_typer(sources_app, name="sources")
 app.add_typer(query_app, name="query")
 app.add_typer(relevance_app, name="relevance")
+app.add_typer(web_app, name="web")
 
 # Markup off everywhere: titles, URLs and errors carry web text, and "[/]" in a title must
 # print as itself (Rich styling goes through style=, never through markup in strings).

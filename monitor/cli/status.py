@@ -14,6 +14,7 @@ from monitor.daemon.health import new_articles, scheduled_jobs, source_health
 from monitor.db.engine import Database
 from monitor.db.leases import SCHEDULER_LEASE, lease_holder, list_leases
 from monitor.db.models import AlertDelivery, Article, Story
+from monitor.db.web import Override, list_keys, list_saved_queries, source_overrides
 
 
 def _when(value: datetime | None) -> str:
@@ -24,9 +25,34 @@ def _stamp(value: datetime) -> str:
     return value.strftime("%Y-%m-%d %H:%M:%S")
 
 
+def _override(overrides: dict[str, Override], name: str) -> str:
+    """`` (disabled in the console, muted)``: the operator overrides stored in the database."""
+    override = overrides.get(name)
+    if override is None:
+        return ""
+    parts = (["disabled in the console"] if override.enabled is False else []) + (
+        ["muted"] if override.muted else []
+    )
+    return f" ({', '.join(parts)} by {override.updated_by or '?'})" if parts else ""
+
+
+def _console_state(db: Database) -> str:
+    """The web console's state in the database: saved queries and live keys."""
+    saved = len(list_saved_queries(db))
+    keys = [k for k in list_keys(db) if k.active]
+    if not saved and not keys:
+        return ""
+    feeds = sum(1 for k in keys if k.kind.value == "feed")
+    return (
+        f"console: {saved} saved quer{'y' if saved == 1 else 'ies'}, "
+        f"{len(keys) - feeds} API key(s), {feeds} feed token(s)"
+    )
+
+
 def status_command(db: Database, config: MonitorConfig, *, console: Console) -> int:
     """Print the monitor's state; exit 1 when a source needs attention or SMTP is down."""
     healths = source_health(db, config)
+    overrides = source_overrides(db)
     table = Table(title="sources")
     for column in (
         "source",
@@ -51,7 +77,9 @@ def status_command(db: Database, config: MonitorConfig, *, console: Console) -> 
             result = f"running on {health.running_holder}"
         attention = attention or bool(health.open_alerts) or health.consecutive_failures > 0
         table.add_row(
-            health.name + ("" if health.enabled else " (disabled)"),
+            health.name
+            + ("" if health.enabled else " (disabled)")
+            + _override(overrides, health.name),
             _when(last.started_at if last else None),
             result,
             _when(health.next_run),
@@ -62,6 +90,9 @@ def status_command(db: Database, config: MonitorConfig, *, console: Console) -> 
             "; ".join(health.open_alerts),
         )
     console.print(table)
+    console_state = _console_state(db)
+    if console_state:
+        console.print(console_state, markup=False)
 
     jobs = scheduled_jobs(db)
     holder = lease_holder(db, SCHEDULER_LEASE)

@@ -110,6 +110,7 @@ def crawl_source(config_path: str, source_name: str) -> None:
     from monitor.daemon.health import adaptive_decision, evaluate_alerts
     from monitor.db.models import PollRequester
     from monitor.db.polls import wait_for_polls
+    from monitor.db.web import disabled_sources
 
     if _stopping.is_set():
         return
@@ -120,6 +121,9 @@ def crawl_source(config_path: str, source_name: str) -> None:
             log.info("source %s is no longer enabled; skipping", source_name)
             return
         db = get_database(config)
+        if source_name in disabled_sources(db):  # an operator override made in the console
+            log.info("source %s is disabled in the console; skipping", source_name)
+            return
         if config.daemon.adaptive_polling:
             decision = adaptive_decision(db, config, source)
             if decision.skip:

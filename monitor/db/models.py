@@ -352,6 +352,96 @@ class PollRequest(Base):
     )
 
 
+# --- the web console's operator state ------------------------------------------------------------
+
+
+class WebRole(StrEnum):
+    """What a console token may do: viewers read, analysts give feedback, admins crawl and edit."""
+
+    VIEWER = "viewer"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+class WebKeyKind(StrEnum):
+    """An API key (pages and API, with a role) or a feed token (Atom feeds only)."""
+
+    API = "api"
+    FEED = "feed"
+
+
+class WebKey(Base):
+    """A console API key or feed token; only its SHA-256 is stored."""
+
+    __tablename__ = "web_keys"
+    __table_args__ = (
+        CheckConstraint(_in("kind", WebKeyKind), name="kind"),
+        CheckConstraint(f"role IS NULL OR {_in('role', WebRole)}", name="role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
+    role: Mapped[str | None] = mapped_column(String(16))
+    label: Mapped[str] = mapped_column(String(200), default="")
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class WebSession(Base):
+    """A login-form session: the cookie's SHA-256, its role and its CSRF token."""
+
+    __tablename__ = "web_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("web_keys.id", ondelete="CASCADE"), index=True
+    )
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class StoryMark(Base):
+    """An analyst's marks on a story: read, starred."""
+
+    __tablename__ = "story_marks"
+
+    story_id: Mapped[int] = mapped_column(
+        ForeignKey("stories.id", ondelete="CASCADE"), primary_key=True
+    )
+    read_at: Mapped[datetime | None] = mapped_column()
+    starred_at: Mapped[datetime | None] = mapped_column()
+
+
+class SourceOverride(Base):
+    """An operator's override of a configured source, made in the console: disabled (not
+    polled) or enabled against the config, muted (hidden from the inbox and the feeds)."""
+
+    __tablename__ = "source_overrides"
+
+    source_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    enabled: Mapped[bool | None] = mapped_column()
+    muted: Mapped[bool] = mapped_column(default=False, server_default=false())
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(200), default="")
+
+
+class SavedQuery(Base):
+    """A query saved in the console (its own Atom feed)."""
+
+    __tablename__ = "saved_queries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    query: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(200), default="")
+
+
 __all__ = [
     "AlertDelivery",
     "Article",
@@ -366,8 +456,15 @@ __all__ = [
     "PollRequest",
     "PollRequester",
     "PollStatus",
+    "SavedQuery",
     "SeenUrl",
     "Source",
+    "SourceOverride",
     "Story",
+    "StoryMark",
+    "WebKey",
+    "WebKeyKind",
+    "WebRole",
+    "WebSession",
     "utcnow",
 ]

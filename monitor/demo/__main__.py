@@ -226,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     for path in (eml, eml.with_suffix(".html"), output / "export", output / "monitor.db"):
         state = "" if path.exists() else "  (missing)"
         print(f"{path.resolve()}{state}")
+    _heading("the web console on the demo database")
+    print(f"run:  .venv/bin/monitor --config {config.resolve()} web --host 127.0.0.1 --port 8080")
+    print("then open http://127.0.0.1:8080/ (open on loopback: no token needed; Ctrl-C stops it)")
     return 0 if eml.exists() and eml.with_suffix(".html").exists() else 1
 
 
