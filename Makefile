@@ -25,7 +25,11 @@ setup: $(STAMP)
 # Refresh both lock files from pyproject.toml, keeping the pinned versions that still fit
 # (`make lock UPGRADE=--upgrade` moves everything to the newest versions), then re-install.
 UPGRADE ?=
-lock: setup
+# Not behind `setup`: after a new dependency in pyproject.toml, setup's `pip check` fails until
+# the lock is refreshed, so this needs only the venv and uv (pinned in the lock when installed).
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/uv || $(PY) -m pip install --quiet uv
 	$(COMPILE) --extra dev $(UPGRADE) -o $(LOCK)
 	$(COMPILE) $(UPGRADE) -o $(RUNTIME_LOCK)
 	$(MAKE) setup
