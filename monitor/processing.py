@@ -26,7 +26,7 @@ from sqlalchemy import Table, case, or_, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from monitor.db.engine import Database
-from monitor.db.models import Article, FeedbackLabel, Story, utcnow
+from monitor.db.models import Article, FeedbackLabel, Story, url_key, utcnow
 from monitor.db.repository import latest_label, record_seen_urls, source_id
 from monitor.dedup import (
     StoryIndex,
@@ -365,7 +365,7 @@ class ArticleStore:
         a = _ARTICLES.c
         existing = connection.execute(
             select(a.id, a.story_id, a.content_fingerprint).where(
-                a.canonical_url == analysis.canonical_url
+                a.canonical_url_hash == url_key(analysis.canonical_url)
             )
         ).first()
         if existing is not None:
@@ -431,7 +431,7 @@ class ArticleStore:
             )
         article_row: dict[str, Any] = {
             "canonical_url": analysis.canonical_url,
-            "url": analysis.final_url[:2048],
+            "url": analysis.final_url,
             "source_id": src,
             "story_id": story_id,
             "content_fingerprint": analysis.fingerprint,

@@ -1,8 +1,9 @@
 """Downloader middlewares: the SSRF guard and ``Retry-After`` on 429/503.
 
 * :class:`SafeUrlMiddleware` refuses every request, robots.txt fetch and redirect hop whose
-  scheme is not http(s) or whose host resolves to a non-public address, unless the source
-  sets ``allow_private``. Redirects are new requests, so each hop passes through here.
+  scheme is not http(s) or whose host is a non-public literal or a local name, unless the
+  source sets ``allow_private``; the address a name resolves to is vetted at connect time by
+  ``GuardedResolver``. Redirects are new requests, so each hop passes through here.
 * :class:`RetryAfterMiddleware` honours ``Retry-After`` (seconds or an HTTP date) on 429 and
   503, which Scrapy's RetryMiddleware ignores: the request is re-queued and no request goes
   to that host before the time is up. A wait above ``crawl.max_retry_after`` is not waited:
@@ -22,48 +23,47 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
-from monitor.crawl.context import add_error, count, crawler_config, crawler_source, in_thread
+from monitor.crawl.context import add_error, count, crawler_config, crawler_source
+from monitor.netsafety import FetchPolicy
 
 
 class RefusedRequest(IgnoreRequest):
     """A request this project's middlewares refused (already recorded in the run errors)."""
 
 
-def _check_url(url: str) -> str | None:
-    """None when ``url`` may be fetched, else why not (resolves the host: run off-reactor)."""
-    from monitor.netsafety import UnsafeURLError, check_public_url
+def _check_url(url: str, policy: FetchPolicy | None = None) -> str | None:
+    """None when ``url`` may be requested under ``policy``, else why not (no DNS: the resolver
+    vets the address a name resolves to)."""
+    from monitor.netsafety import FetchPolicy, UnsafeURLError, vet_literal
 
     try:
-        check_public_url(url, resolve=True)
+        vet_literal(url, policy or FetchPolicy())
     except UnsafeURLError as exc:
         return str(exc)
-    except OSError as exc:  # resolution failed: let the download report it
-        del exc
     return None
 
 
 class SafeUrlMiddleware:
-    """Refuse non-http(s) schemes always, and non-public addresses unless ``allow_private``."""
+    """Refuse non-http(s) schemes always, and hosts the source's fetch policy does not allow.
+
+    Every request is vetted on its own (no verdict is kept for the crawl): the scheme, literal
+    addresses and local names here, without DNS; the address a name resolves to is vetted by
+    ``GuardedResolver`` when Scrapy connects (so a rebinding answer is caught), and a name that
+    does not resolve fails there. ``[crawl] public_networks`` marks ranges public (tests).
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.allow_private = crawler_source(crawler).allow_private
-        self._verdicts: dict[str, str | None] = {}
+        self.policy = crawler_config(crawler).crawl.fetch_policy(
+            allow_private=crawler_source(crawler).allow_private
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SafeUrlMiddleware:
         return cls(crawler)
 
-    async def process_request(self, request: Request) -> None:
-        parts = urlsplit(request.url)
-        if parts.scheme not in ("http", "https"):
-            self._refuse(request, f"scheme {parts.scheme!r} refused")
-        if self.allow_private:
-            return None
-        key = f"{parts.scheme}://{parts.netloc}"
-        if key not in self._verdicts:
-            self._verdicts[key] = await in_thread(_check_url, f"{key}/")
-        reason = self._verdicts[key]
+    def process_request(self, request: Request) -> None:
+        reason = _check_url(request.url, self.policy)
         if reason:
             self._refuse(request, reason)
         return None
