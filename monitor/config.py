@@ -273,7 +273,9 @@ class CrawlConfig(_Strict):
     autothrottle: bool = True
     download_delay: float = Field(0.0, ge=0)
     retry_times: int = Field(3, ge=0, le=10)
-    max_retry_after: float = Field(3600.0, ge=0)
+    # Seconds of Retry-After one host may make a crawl wait in all; beyond it the host's
+    # requests are deferred to the next crawl (stored), not held.
+    max_retry_after: float = Field(60.0, ge=0)
     max_depth: int = Field(2, ge=0, le=10)
     max_pages_per_source: int = Field(2000, ge=1)
     max_url_length: int = Field(2000, ge=100)
