@@ -63,6 +63,9 @@ class DatabaseConfig(_Strict):
 
     url: str = "sqlite:///data/monitor.db"
     busy_timeout_ms: int = Field(30_000, ge=0)
+    # How long a write waits for a server that went away (a PostgreSQL restart) before the
+    # write fails and the crawl run with it.
+    reconnect_seconds: float = Field(30.0, ge=0)
 
 
 class QueueConfig(_Strict):

@@ -77,7 +77,11 @@ def _init_worker(config: MonitorConfig, lock: Any) -> None:
     gc.freeze()
 
     _worker_lock = lock
-    db = Database(config.database.url, busy_timeout_ms=config.database.busy_timeout_ms)
+    db = Database(
+        config.database.url,
+        busy_timeout_ms=config.database.busy_timeout_ms,
+        reconnect_seconds=config.database.reconnect_seconds,
+    )
     _worker_store = ArticleStore(db)
     _worker_store.on_new_story = _alert_hook(config)
 
