@@ -90,7 +90,7 @@ def test_a_long_outage_fails_the_writes_cleanly_and_the_next_crawl_stores_the_re
         },
     )
     config.write_text(config.read_text().replace("[crawl]", "reconnect_seconds = 0.5\n[crawl]", 1))
-    returncode, err, summary = _crawl_with_outage(env, proxy, direct, outage=3.0)
+    returncode, err, _summary = _crawl_with_outage(env, proxy, direct, outage=3.0)
     assert returncode in (0, 1), err[-3000:]
     assert "Traceback" not in err and "database write failed" in err, err[-3000:]
     first = article_urls(direct)
