@@ -127,3 +127,18 @@ def summaries(stdout: str) -> dict[str, dict[str, object]]:
             if event.get("event") == "summary":
                 found[str(event["source"])] = event
     return found
+
+
+def child_pids(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (from /proc)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            children.append(int(entry.name))
+    return children

@@ -4,6 +4,7 @@ loopback address, with per-path faults (a long ``rel=canonical``, ``Retry-After`
 from __future__ import annotations
 
 import contextlib
+import random
 import threading
 import time
 from collections import Counter
@@ -21,8 +22,11 @@ Fault = Callable[[BaseHTTPRequestHandler], bool]  # True: the fault answered the
 class FaultSite:
     """``/feed.xml`` listing ``count`` articles ``/news/article-N.html`` (newest first)."""
 
-    def __init__(self, host: str, count: int, *, offset: int = 0, delay: float = 0.0) -> None:
+    def __init__(
+        self, host: str, count: int, *, offset: int = 0, delay: float = 0.0, padding: int = 0
+    ) -> None:
         self.host = host
+        self.padding = padding  # extra paragraphs per article (big pages fill a disk)
         self.count = count
         self.offset = offset
         self.delay = delay  # seconds before each article page is answered
@@ -112,6 +116,12 @@ class FaultSite:
 
     def article(self, i: int) -> str:
         title, paragraphs = article_text(i + self.offset)
+        rng = random.Random(-1 - i - self.offset)
+        words = paragraphs[-1].split()
+        paragraphs = paragraphs + [
+            " ".join(rng.choice(words) for _ in range(60)) + f" ({i}.{n})"
+            for n in range(self.padding)
+        ]
         when = (self.published - timedelta(minutes=i)).isoformat()
         body = "".join(f"<p>{p}</p>" for p in paragraphs)
         canonical = self.canonical.get(i, self.url(i)).replace("&", "&amp;")
