@@ -295,7 +295,15 @@ def _failure_marker(url: str) -> Path:
 def _record_write_failure(url: str, exc: BaseException, *, log_error: bool = True) -> None:
     line = _first_line(exc)
     if log_error:
-        log.error("database write failed (%s): %s", redact_url(url), line)
+        # One ERROR line per failure, not one per write that hits it (a full disk fails every
+        # write after it; any process may have said it already: the marker is shared).
+        known = last_write_failure(url) == line
+        log.log(
+            logging.DEBUG if known else logging.ERROR,
+            "database write failed (%s): %s",
+            redact_url(url),
+            line,
+        )
     with contextlib.suppress(OSError):  # then the ERROR line is the alert of last resort
         _failure_marker(url).write_text(json.dumps({"at": time.time(), "error": line}))
 
@@ -312,5 +320,25 @@ def last_write_failure(url: str) -> str | None:
     try:
         data = json.loads(_failure_marker(url).read_text())
     except (OSError, ValueError):
-        return None
+        return _sqlite_disk_full(url)
     return str(data.get("error") or "unknown error")
+
+
+def _sqlite_disk_full(url: str) -> str | None:
+    """Why an SQLite database's disk cannot take writes (less than 1 MB free), else None: a
+    full disk stays red even when a small write squeezed through after the failed one."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    folder = Path(_sqlite_path(database)).expanduser().parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free >= MIN_FREE_BYTES:
+        return None
+    return f"disk full ({free} bytes free in {folder})"
