@@ -219,6 +219,9 @@ class EmailConfig(_Strict):
     security: Literal["none", "starttls", "tls"] = "none"
     username: str | None = None
     timeout_seconds: float = Field(30.0, gt=0)
+    # The daemon's digest runs (instant and scheduled) end within this many seconds: every
+    # SMTP timeout is cut to the time left, the rest waits for the next run.
+    run_deadline_seconds: float = Field(120.0, gt=0)
     # A digest that cannot be delivered is given up this long after it was created
     # (elapsed time, not a number of runs: a short outage must not lose a daily digest).
     give_up_after_hours: float = Field(24.0, gt=0)

@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from monitor.alerts.channels import send_apprise
+from monitor.alerts.channels import send_channel
 from monitor.alerts.circuit import CircuitBreaker, Deadline
 from monitor.alerts.delivery import (
     DEFAULT_RETRY,
@@ -490,7 +490,15 @@ def _transmit(run: _Run, target: Target, rendered: RenderedMessage) -> None:
             raise PermanentDeliveryError(f"recipient refused: {refused}")
         return
     assert target.url is not None
-    send_apprise(target.url, target.channel, rendered.subject, rendered.text)
+    timeout = run.config.email.timeout_seconds
+    send_channel(
+        target.url,
+        target.channel,
+        rendered.subject,
+        rendered.text,
+        policy=run.config.crawl.fetch_policy(),
+        timeout=max(min(timeout, remaining), 0.05) if remaining is not None else timeout,
+    )
 
 
 def _send_target(run: _Run, target: Target) -> None:
