@@ -66,7 +66,7 @@ def test_webhooks_go_through_the_guarded_fetch(
     alerts_db: Database,
     smtp_server: SMTPServer,
     webhook: Webhook,
-    scripted_server: Callable[[str], ScriptedServer],
+    scripted_server: Callable[[str], ScriptedServer],  # noqa: F811 (the fixture)
 ) -> None:
     """The guard is on: a webhook on a private address, or one redirecting there, is refused
     (a permanent failure with a reason) and the private server is never hit."""
