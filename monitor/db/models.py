@@ -118,8 +118,9 @@ class Article(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     canonical_url: Mapped[str] = mapped_column(Text)
     # uniqueness on the key, so a URL of any length is stored whole (see url_key)
+    # (never updated: an article's canonical URL does not change)
     canonical_url_hash: Mapped[str] = mapped_column(
-        String(64), unique=True, default=_key_of("canonical_url"), onupdate=_key_of("canonical_url")
+        String(64), unique=True, default=_key_of("canonical_url")
     )
     url: Mapped[str] = mapped_column(Text)
     source_id: Mapped[int | None] = mapped_column(

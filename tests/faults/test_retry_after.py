@@ -75,9 +75,6 @@ def test_a_slow_outlet_is_deferred_to_the_next_crawl(
     assert all(r.not_before > utcnow() + timedelta(minutes=50) for r in rows)
     assert all(r.meta.get("discovered_from") for r in rows)
 
-    second = crawl_env.crawl("search")["search"]  # too early: the outlet is not asked
-    assert outlet.article_hits() == held and second["counts"].get("unchanged") == 1, second
-
     outlet.faults.clear()  # an hour later, the outlet answers again
     with crawl_env.db.session() as session:
         session.execute(update(DeferredRequest).values(not_before=utcnow()))
@@ -91,7 +88,4 @@ def test_a_slow_outlet_is_deferred_to_the_next_crawl(
     assert len(urls) == len(set(urls))
     for i in range(3):
         assert outlet.served[f"/news/article-{i}.html"] <= 2
-    hits = outlet.article_hits()
-    crawl_env.crawl("search")  # the stored rows go once their articles are seen as stored
-    assert deferred_requests(crawl_env.db, "search") == [] and outlet.article_hits() == hits
     assert feed_site.served["/news/article-0.html"] == 1
