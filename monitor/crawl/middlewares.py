@@ -133,7 +133,7 @@ class RetryAfterMiddleware:
     async def process_request(self, request: Request) -> None:
         host = urlsplit(request.url).netloc
         if host in self.put_off:
-            await self._defer(request, host, "host put off earlier in this crawl")
+            await self._defer(request, host, "an earlier Retry-After")
         wait = self.not_before.get(host, 0.0) - time.monotonic()
         if wait > 0:
             from twisted.internet import reactor
@@ -175,7 +175,7 @@ class RetryAfterMiddleware:
         assert stats is not None
         kind = str(request.meta.get("kind", ""))
         count(stats, "deferred")
-        add_error(stats, f"deferred to the next crawl by {host}: {why}")
+        add_error(stats, f"deferred by {why} from {host} to the next crawl: {request.url[:200]}")
         if kind in DEFERRABLE_KINDS and not request.meta.get("start"):
             from datetime import UTC, datetime
 
