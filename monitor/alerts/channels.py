@@ -9,7 +9,7 @@ import json
 import logging
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from monitor.alerts.smtp import PermanentDeliveryError, TransientDeliveryError
+from monitor.errors import PermanentDeliveryError, TransientDeliveryError
 from monitor.netsafety import FetchPolicy, UnsafeURLError, guarded_fetch
 
 log = logging.getLogger(__name__)

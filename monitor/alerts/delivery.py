@@ -11,7 +11,7 @@ from typing import TypeVar
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from monitor.alerts.render import RenderedMessage
-from monitor.alerts.smtp import TransientDeliveryError
+from monitor.errors import TransientDeliveryError
 
 T = TypeVar("T")
 

@@ -28,10 +28,11 @@ from monitor.alerts.delivery import (
 )
 from monitor.alerts.render import BRAND, build_email, format_when, make_message_id, render_parts
 from monitor.alerts.sanitize import clean_line
-from monitor.alerts.smtp import DeliveryError, PermanentDeliveryError, send_bytes
+from monitor.alerts.smtp import send_bytes
 from monitor.config import MonitorConfig
 from monitor.db.engine import Database
 from monitor.db.models import OperatorAlert, utcnow
+from monitor.errors import DeliveryError, PermanentDeliveryError
 
 log = logging.getLogger(__name__)
 OPERATOR_CHANNEL = "operator"

@@ -51,13 +51,7 @@ from monitor.alerts.render import (
     make_message_id,
     render_digest,
 )
-from monitor.alerts.smtp import (
-    DeliveryError,
-    PermanentDeliveryError,
-    ServerUnavailableError,
-    TransientDeliveryError,
-    send_bytes,
-)
+from monitor.alerts.smtp import send_bytes
 from monitor.config import MonitorConfig, RecipientConfig
 from monitor.db.engine import Database
 from monitor.db.leases import (
@@ -68,6 +62,12 @@ from monitor.db.leases import (
     renew_lease,
 )
 from monitor.db.models import AlertDelivery, DeliveryStatus, Digest, DigestStatus, utcnow
+from monitor.errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    ServerUnavailableError,
+    TransientDeliveryError,
+)
 
 log = logging.getLogger(__name__)
 
