@@ -65,6 +65,9 @@ class DatabaseConfig(_Strict):
 
     url: str = "sqlite:///data/monitor.db"
     busy_timeout_ms: int = Field(30_000, ge=0)
+    # How long a write waits for a server that went away (a PostgreSQL restart) before the
+    # write fails and the crawl run with it.
+    reconnect_seconds: float = Field(30.0, ge=0)
 
 
 class QueueConfig(_Strict):
@@ -218,6 +221,9 @@ class EmailConfig(_Strict):
     security: Literal["none", "starttls", "tls"] = "none"
     username: str | None = None
     timeout_seconds: float = Field(30.0, gt=0)
+    # The daemon's digest runs (instant and scheduled) end within this many seconds: every
+    # SMTP timeout is cut to the time left, the rest waits for the next run.
+    run_deadline_seconds: float = Field(120.0, gt=0)
     # A digest that cannot be delivered is given up this long after it was created
     # (elapsed time, not a number of runs: a short outage must not lose a daily digest).
     give_up_after_hours: float = Field(24.0, gt=0)
@@ -275,7 +281,9 @@ class CrawlConfig(_Strict):
     autothrottle: bool = True
     download_delay: float = Field(0.0, ge=0)
     retry_times: int = Field(3, ge=0, le=10)
-    max_retry_after: float = Field(3600.0, ge=0)
+    # Seconds of Retry-After one host may make a crawl wait in all; beyond it the host's
+    # requests are deferred to the next crawl (stored), not held.
+    max_retry_after: float = Field(60.0, ge=0)
     max_depth: int = Field(2, ge=0, le=10)
     max_pages_per_source: int = Field(2000, ge=1)
     max_url_length: int = Field(2000, ge=100)

@@ -23,8 +23,24 @@ class SchemaOutdatedError(DatabaseError):
     """The database schema is not at the migration head: run ``monitor init``."""
 
 
-class SMTPConfigError(MonitorError):
-    """The SMTP server refused the connection or the login."""
+class DeliveryError(MonitorError):
+    """A digest or alert could not be delivered (``monitor.alerts``)."""
+
+
+class TransientDeliveryError(DeliveryError):
+    """Try again later: connection refused or dropped, timeout, 4xx reply, webhook 5xx."""
+
+
+class PermanentDeliveryError(DeliveryError):
+    """Do not retry this message: a 5xx reply, a refused webhook address or a 4xx."""
+
+
+class ServerUnavailableError(TransientDeliveryError):
+    """No session with the mail server (refused, timeout, TLS, login): affects every message."""
+
+
+class SMTPSetupError(ServerUnavailableError):
+    """The mail server refused the login or TLS: an operator must act."""
 
 
 class RelevanceModelError(MonitorError):

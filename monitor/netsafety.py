@@ -2,10 +2,10 @@
 
 ``check_public_url`` checks the literal host in every spelling resolvers accept (integer,
 hex, octal and shortened IPv4, IPv4-mapped IPv6, percent-encoded or full-width digits), the
-reserved local names, and, with ``resolve=True``, every address the name resolves to. A
-name that does not resolve is not called unsafe: the fetch will fail on its own. (The check
-cannot stop DNS rebinding between check and fetch; the fetcher should connect to a checked
-address when that matters.)
+reserved local names, and, with ``resolve=True``, every address the name resolves to; a
+name that does not resolve is refused. :func:`guarded_fetch` connects to the address it vetted
+(no second lookup for DNS rebinding to answer); the crawl's resolver
+(``monitor.crawl.resolver.GuardedResolver``) vets the address Scrapy connects to.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ __all__ = [
     "guarded_fetch",
     "is_public_address",
     "parse_ip_literal",
+    "resolve_vetted",
+    "vet_literal",
     "vet_url",
 ]
 
@@ -143,61 +145,6 @@ def _host_spellings(raw_host: str) -> list[str]:
     return spellings
 
 
-def _check_literal(host: str) -> None:
-    address = parse_ip_literal(host)
-    if address is not None:
-        if not _is_public(address):
-            raise UnsafeURLError(f"host {host} is a non-public address ({address})")
-        return
-    if host in LOCAL_NAMES or host.endswith(LOCAL_SUFFIXES) or host.startswith("localhost."):
-        raise UnsafeURLError(f"host {host} is a local name")
-    if "." not in host:
-        raise UnsafeURLError(f"host {host} is a single-label (local network) name")
-    if host.endswith(".arpa"):
-        raise UnsafeURLError(f"host {host} is not a public name")
-
-
-def check_public_url(url: str, *, resolve: bool = True) -> None:
-    """Raise :class:`UnsafeURLError` (one-line reason) unless the URL is http(s) to a public host.
-
-    With ``resolve=True`` every address ``getaddrinfo`` returns must be public too; names that
-    do not resolve pass (the fetch will fail anyway). ``resolve=False`` checks only what the URL
-    says literally (config loading, where DNS may be unavailable).
-    """
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError as exc:
-        raise UnsafeURLError(f"unparsable URL: {exc}") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise UnsafeURLError(f"scheme {scheme or '(none)'!r} is not http or https")
-    raw_host = parts.hostname
-    if not raw_host:
-        raise UnsafeURLError("URL has no host")
-    spellings = _host_spellings(raw_host)
-    for host in spellings:
-        _check_literal(host)
-    if not resolve or parse_ip_literal(spellings[0]) is not None:
-        return
-    for host in spellings:
-        _check_resolved(host, port or (443 if scheme == "https" else 80))
-
-
-def _check_resolved(host: str, port: int) -> None:
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError, ValueError):
-        return  # does not resolve (or no DNS here): not unsafe, the fetch fails by itself
-    for info in infos:
-        address = str(info[4][0])
-        parsed = parse_ip_literal(address)
-        if parsed is None or not _is_public(parsed):
-            raise UnsafeURLError(f"host {host} resolves to non-public address {address}")
-
-
-# --------------------------------------------------------------------------- guarded fetch
-
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 
@@ -220,6 +167,84 @@ class FetchPolicy:
         return any(address.version == n.version and address in n for n in self.public_networks)
 
 
+def _check_name(host: str) -> None:
+    """Refuse a host name that never leaves the machine or the local network."""
+    if host in LOCAL_NAMES or host.endswith(LOCAL_SUFFIXES) or host.startswith("localhost."):
+        raise UnsafeURLError(f"host {host} is a local name")
+    if "." not in host:
+        raise UnsafeURLError(f"host {host} is a single-label (local network) name")
+    if host.endswith(".arpa"):
+        raise UnsafeURLError(f"host {host} is not a public name")
+
+
+def _target(url: str) -> tuple[str, str, int]:
+    """``(scheme, host, port)`` of an http(s) URL, else :class:`UnsafeURLError`."""
+    try:
+        parts = urlsplit(url.strip())
+        port = parts.port
+    except ValueError as exc:
+        raise UnsafeURLError(f"unparsable URL: {exc}") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise UnsafeURLError(f"scheme {scheme or '(none)'!r} is not http or https")
+    host = parts.hostname
+    if not host:
+        raise UnsafeURLError("URL has no host")
+    return scheme, host, port or (443 if scheme == "https" else 80)
+
+
+def vet_literal(url: str, policy: FetchPolicy) -> tuple[str, int, IPAddress | None]:
+    """``(host, port, literal address or None)`` after the checks that need no DNS: the scheme,
+    the host in every spelling resolvers accept (a literal address must be allowed by
+    ``policy``), local and single-label names. One vetting for every caller."""
+    _scheme, host, port = _target(url)
+    literal = parse_ip_literal(host)
+    if policy.allow_private:
+        return host, port, literal
+    for spelling in _host_spellings(host):
+        address = parse_ip_literal(spelling)
+        if address is None:
+            _check_name(spelling)
+        elif not policy.allows(address):
+            raise UnsafeURLError(f"host {spelling} is a non-public address ({address})")
+        else:
+            literal = literal or address
+    return host, port, literal
+
+
+def resolve_vetted(host: str, port: int, policy: FetchPolicy) -> list[str]:
+    """Every address ``host`` resolves to, each allowed by ``policy``; a name that does not
+    resolve is refused (the caller connects to one of these, never resolving again)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError, ValueError):
+        raise UnsafeURLError(f"host {host} does not resolve") from None
+    addresses = [str(info[4][0]) for info in infos]
+    if not addresses:
+        raise UnsafeURLError(f"host {host} does not resolve")
+    for address in addresses:
+        parsed = parse_ip_literal(address)
+        if parsed is None or not policy.allows(parsed):
+            raise UnsafeURLError(f"host {host} resolves to non-public address {address}")
+    return addresses
+
+
+def check_public_url(url: str, *, resolve: bool = True) -> None:
+    """Raise :class:`UnsafeURLError` (one-line reason) unless the URL is http(s) to a public host.
+
+    With ``resolve=True`` every address ``getaddrinfo`` returns must be public too, and a name
+    that does not resolve is refused. ``resolve=False`` checks only what the URL says literally
+    (config loading, where DNS may be unavailable).
+    """
+    policy = FetchPolicy()
+    host, port, literal = vet_literal(url, policy)
+    if resolve and literal is None:
+        resolve_vetted(host, port, policy)
+
+
+# --------------------------------------------------------------------------- guarded fetch
+
+
 @dataclass(frozen=True)
 class FetchedResponse:
     """The final response of a guarded fetch (after any redirects)."""
@@ -237,35 +262,8 @@ def vet_url(url: str, policy: FetchPolicy) -> tuple[str, int, str]:
     not resolve is refused (the caller connects to the returned address, so a second
     lookup cannot answer differently).
     """
-    try:
-        parts = urlsplit(url.strip())
-        port = parts.port
-    except ValueError as exc:
-        raise UnsafeURLError(f"unparsable URL: {exc}") from None
-    scheme = parts.scheme.lower()
-    if scheme not in ("http", "https"):
-        raise UnsafeURLError(f"scheme {scheme or '(none)'!r} is not http or https")
-    host = parts.hostname
-    if not host:
-        raise UnsafeURLError("URL has no host")
-    port = port or (443 if scheme == "https" else 80)
-    literal = parse_ip_literal(host)
-    if literal is None and not policy.allow_private:
-        for spelling in _host_spellings(host):
-            if parse_ip_literal(spelling) is None:
-                _check_literal(spelling)
-    try:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError, ValueError):
-        raise UnsafeURLError(f"host {host} does not resolve") from None
-    addresses = [str(info[4][0]) for info in infos]
-    for address in addresses:
-        parsed = parse_ip_literal(address)
-        if parsed is None or not policy.allows(parsed):
-            raise UnsafeURLError(f"host {host} is or resolves to non-public address {address}")
-    if not addresses:
-        raise UnsafeURLError(f"host {host} does not resolve")
-    return host, port, addresses[0]
+    host, port, _literal = vet_literal(url, policy)
+    return host, port, resolve_vetted(host, port, policy)[0]
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):

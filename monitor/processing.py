@@ -26,7 +26,7 @@ from sqlalchemy import Table, case, or_, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from monitor.db.engine import Database
-from monitor.db.models import Article, FeedbackLabel, Story, utcnow
+from monitor.db.models import Article, FeedbackLabel, Story, url_key, utcnow
 from monitor.db.repository import latest_label, record_seen_urls, source_id
 from monitor.dedup import (
     StoryIndex,
@@ -303,6 +303,13 @@ class ArticleStore:
 
     def __init__(self, db: Database, *, threshold: float | None = None) -> None:
         self.db = db
+        self._threshold = threshold
+        self._forget_cache()
+
+    def _forget_cache(self) -> None:
+        """Drop what this store cached from the database (reloaded by the next decision): a
+        transaction that did not commit may have cached rows that do not exist."""
+        threshold = self._threshold
         self.index = StoryIndex(threshold=threshold) if threshold else StoryIndex()
         self._story_of: dict[int, int] = {}
         self._last_article_id = 0
@@ -322,7 +329,20 @@ class ArticleStore:
 
     def store(self, analysis: PageAnalysis, *, kind: str = "site") -> StoreResult:
         """Store one analysed page in one transaction; return what happened."""
-        return self.db.write(lambda session: self._store(session, analysis, kind))
+        attempts = 0
+
+        def _attempt(session: Session) -> StoreResult:
+            nonlocal attempts
+            attempts += 1
+            if attempts > 1:  # the failed attempt (lock, lost connection) cached uncommitted rows
+                self._forget_cache()
+            return self._store(session, analysis, kind)
+
+        try:
+            return self.db.write(_attempt)
+        except Exception:
+            self._forget_cache()
+            raise
 
     def _store(self, session: Session, analysis: PageAnalysis, kind: str) -> StoreResult:
         src = self._source_ids.get(analysis.source_name)
@@ -365,7 +385,7 @@ class ArticleStore:
         a = _ARTICLES.c
         existing = connection.execute(
             select(a.id, a.story_id, a.content_fingerprint).where(
-                a.canonical_url == analysis.canonical_url
+                a.canonical_url_hash == url_key(analysis.canonical_url)
             )
         ).first()
         if existing is not None:
@@ -431,7 +451,7 @@ class ArticleStore:
             )
         article_row: dict[str, Any] = {
             "canonical_url": analysis.canonical_url,
-            "url": analysis.final_url[:2048],
+            "url": analysis.final_url,
             "source_id": src,
             "story_id": story_id,
             "content_fingerprint": analysis.fingerprint,

@@ -44,7 +44,11 @@ from monitor.crawl.discovery import (
     parse_sitemap,
 )
 from monitor.crawl.items import ArticlePage
-from monitor.crawl.middlewares import RefusedRequest
+from monitor.crawl.middlewares import (
+    DeferredToNextCrawl,
+    RefusedRequest,
+    requests_deferred_to_this_crawl,
+)
 from monitor.crawl.search import search_url
 from monitor.db.engine import Database
 from monitor.db.models import HttpCacheEntry, utcnow
@@ -165,7 +169,9 @@ class SourceSpider(Spider):
     # --- start ------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        for request in await self.start_requests_list():
+        for request in await self.start_requests_list() + await requests_deferred_to_this_crawl(
+            self
+        ):
             yield request
 
     async def start_requests_list(self) -> list[Request]:
@@ -400,6 +406,8 @@ class SourceSpider(Spider):
 
     def on_error(self, failure: Failure) -> None:
         """Record one short line per failed request; start URLs mark the run failed."""
+        if failure.check(DeferredToNextCrawl):
+            return  # stored for the next crawl (faults branch): the listing page did not fail
         request: Request = failure.request  # type: ignore[attr-defined]
         kind = request.meta.get("kind", "page")
         url = request.url[:200]

@@ -123,9 +123,11 @@ def test_names_resolving_to_public_addresses_pass(monkeypatch: pytest.MonkeyPatc
     check_public_url("https://public.example/")
 
 
-def test_names_that_do_not_resolve_are_not_unsafe(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_names_that_do_not_resolve_are_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(socket, "getaddrinfo", _no_dns)
-    check_public_url("https://does-not-exist.example/")
+    with pytest.raises(UnsafeURLError, match="does not resolve"):
+        check_public_url("https://does-not-exist.example/")
+    check_public_url("https://does-not-exist.example/", resolve=False)
 
 
 def test_literal_addresses_are_not_resolved(monkeypatch: pytest.MonkeyPatch) -> None:

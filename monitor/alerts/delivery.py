@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import TypeVar
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from monitor.alerts.render import RenderedMessage
-from monitor.alerts.smtp import TransientDeliveryError
+from monitor.errors import TransientDeliveryError
 
 T = TypeVar("T")
 
@@ -40,13 +41,22 @@ def with_retries(action: Callable[[], T], policy: RetryPolicy) -> T:
     raise AssertionError("unreachable")  # pragma: no cover - Retrying always returns or raises
 
 
+class OutcomeStatus(StrEnum):
+    """What became of one message in one run."""
+
+    SENT = "sent"
+    FAILED = "failed"
+    DEFERRED = "deferred"  # left pending for a later run
+    RENDERED = "rendered"  # dry run: written, not sent
+
+
 @dataclass
 class DigestOutcome:
     """What happened to one message for one recipient and channel."""
 
     recipient: str
     channel: str
-    status: str  # sent | failed | deferred | rendered
+    status: OutcomeStatus
     story_count: int
     subject: str = ""
     message_id: str | None = None
@@ -64,24 +74,24 @@ class DigestReport:
     operator_alerts_sent: int = 0
     dry_run: bool = False
 
-    def _with(self, status: str) -> list[DigestOutcome]:
+    def _with(self, status: OutcomeStatus) -> list[DigestOutcome]:
         return [o for o in self.outcomes if o.status == status]
 
     @property
     def sent(self) -> list[DigestOutcome]:
-        return self._with("sent")
+        return self._with(OutcomeStatus.SENT)
 
     @property
     def failed(self) -> list[DigestOutcome]:
-        return self._with("failed")
+        return self._with(OutcomeStatus.FAILED)
 
     @property
     def deferred(self) -> list[DigestOutcome]:
-        return self._with("deferred")
+        return self._with(OutcomeStatus.DEFERRED)
 
     @property
     def rendered(self) -> list[DigestOutcome]:
-        return self._with("rendered")
+        return self._with(OutcomeStatus.RENDERED)
 
     @property
     def files(self) -> list[Path]:

@@ -22,15 +22,17 @@ from monitor.alerts.delivery import (
     DEFAULT_RETRY,
     DigestOutcome,
     DigestReport,
+    OutcomeStatus,
     RetryPolicy,
     with_retries,
 )
 from monitor.alerts.render import BRAND, build_email, format_when, make_message_id, render_parts
 from monitor.alerts.sanitize import clean_line
-from monitor.alerts.smtp import DeliveryError, PermanentDeliveryError, send_bytes
+from monitor.alerts.smtp import send_bytes
 from monitor.config import MonitorConfig
 from monitor.db.engine import Database
 from monitor.db.models import OperatorAlert, utcnow
+from monitor.errors import DeliveryError, PermanentDeliveryError
 
 log = logging.getLogger(__name__)
 OPERATOR_CHANNEL = "operator"
@@ -144,7 +146,7 @@ def send_operator_alerts(
     }
     subject, text, html = render_parts("operator", context)
     outcome = DigestOutcome(
-        ", ".join(recipients), OPERATOR_CHANNEL, "rendered", 0, subject, message_id
+        ", ".join(recipients), OPERATOR_CHANNEL, OutcomeStatus.RENDERED, 0, subject, message_id
     )
     report.outcomes.append(outcome)
     try:
@@ -159,16 +161,16 @@ def send_operator_alerts(
         )
         refused = with_retries(lambda: send_bytes(email, recipients, data), retry)
     except PermanentDeliveryError as exc:
-        outcome.status, outcome.error = "failed", str(exc)
+        outcome.status, outcome.error = OutcomeStatus.FAILED, str(exc)
         report.errors.append(f"operator alert mail failed: {exc}")
         log.error("operator alert mail failed: %s", exc)
         return report  # not marked: the next run tries again
     except (DeliveryError, ValueError) as exc:
-        outcome.status, outcome.error = "deferred", str(exc)
+        outcome.status, outcome.error = OutcomeStatus.DEFERRED, str(exc)
         log.warning("operator alert mail deferred: %s", exc)
         return report
     mark_alerts_notified(db, ids, now or utcnow())
-    outcome.status = "sent"
+    outcome.status = OutcomeStatus.SENT
     report.operator_alerts_sent += len(alerts)
     if refused:
         report.errors.append(f"operator alert mail refused for: {', '.join(sorted(refused))}")

@@ -18,14 +18,14 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.config import MonitorConfig, RecipientConfig
-from monitor.db.models import AlertDelivery, Article, Story, utcnow
+from monitor.db.models import AlertDelivery, Article, DeliveryStatus, Story, utcnow
 
 EMAIL = "email"
 KIND_INSTANT = "instant"
 KIND_DIGEST = "digest"
-STATUS_PENDING = "pending"
+STATUS_PENDING = DeliveryStatus.PENDING
 # An unsent alert of a story an analyst has since marked irrelevant (``monitor feedback``).
-STATUS_WITHDRAWN = "withdrawn"
+STATUS_WITHDRAWN = DeliveryStatus.WITHDRAWN
 
 
 class _Query(Protocol):

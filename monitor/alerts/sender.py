@@ -32,12 +32,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from monitor.alerts.channels import send_apprise
+from monitor.alerts.channels import send_channel
 from monitor.alerts.circuit import CircuitBreaker, Deadline
 from monitor.alerts.delivery import (
     DEFAULT_RETRY,
     DigestOutcome,
     DigestReport,
+    OutcomeStatus,
     OutWriter,
     RetryPolicy,
     with_retries,
@@ -50,13 +51,7 @@ from monitor.alerts.render import (
     make_message_id,
     render_digest,
 )
-from monitor.alerts.smtp import (
-    DeliveryError,
-    PermanentDeliveryError,
-    ServerUnavailableError,
-    TransientDeliveryError,
-    send_bytes,
-)
+from monitor.alerts.smtp import send_bytes
 from monitor.config import MonitorConfig, RecipientConfig
 from monitor.db.engine import Database
 from monitor.db.leases import (
@@ -66,7 +61,13 @@ from monitor.db.leases import (
     release_lease,
     renew_lease,
 )
-from monitor.db.models import AlertDelivery, Digest, utcnow
+from monitor.db.models import AlertDelivery, DeliveryStatus, Digest, DigestStatus, utcnow
+from monitor.errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    ServerUnavailableError,
+    TransientDeliveryError,
+)
 
 log = logging.getLogger(__name__)
 
@@ -256,15 +257,17 @@ def _suppress(db: Database, config: MonitorConfig) -> None:
         session.execute(
             update(AlertDelivery)
             .where(
-                AlertDelivery.status == "pending",
+                AlertDelivery.status == DeliveryStatus.PENDING,
                 func.lower(AlertDelivery.recipient).in_(suppressed),
             )
-            .values(status="suppressed")
+            .values(status=DeliveryStatus.SUPPRESSED)
         )
         session.execute(
             update(Digest)
-            .where(Digest.status == "pending", func.lower(Digest.recipient).in_(suppressed))
-            .values(status="suppressed")
+            .where(
+                Digest.status == DigestStatus.PENDING, func.lower(Digest.recipient).in_(suppressed)
+            )
+            .values(status=DigestStatus.SUPPRESSED)
         )
 
     db.write(_mark)
@@ -277,7 +280,7 @@ def _unassigned(target: Target, until: datetime):  # type: ignore[no-untyped-def
     query = select(AlertDelivery).where(
         AlertDelivery.recipient == target.recipient.address,
         AlertDelivery.channel == target.channel,
-        AlertDelivery.status == "pending",
+        AlertDelivery.status == DeliveryStatus.PENDING,
         AlertDelivery.digest_id.is_(None),
         AlertDelivery.created_at <= until,
     )
@@ -293,7 +296,7 @@ def _pending_digest_ids(session: Session, target: Target) -> list[int]:
             .where(
                 Digest.recipient == target.recipient.address,
                 Digest.channel == target.channel,
-                Digest.status == "pending",
+                Digest.status == DigestStatus.PENDING,
             )
             .order_by(Digest.id)
         )
@@ -309,7 +312,7 @@ def _period_start(
         select(func.max(Digest.period_end)).where(
             Digest.recipient == target.recipient.address,
             Digest.channel == target.channel,
-            Digest.status == "sent",
+            Digest.status == DigestStatus.SENT,
         )
     )
     candidates = [now - target.period] if target.period else []
@@ -327,7 +330,7 @@ def _recently_sent(session: Session, target: Target, now: datetime) -> bool:
         select(func.max(Digest.period_end)).where(
             Digest.recipient == target.recipient.address,
             Digest.channel == target.channel,
-            Digest.status == "sent",
+            Digest.status == DigestStatus.SENT,
         )
     )
     return last is not None and last > now - target.period / 2
@@ -344,7 +347,7 @@ def _create_digest(session: Session, target: Target, now: datetime, sender: str)
         message_id=f"<pending-{uuid.uuid4().hex}@invalid>",
         period_start=_period_start(session, target, rows, now),
         period_end=now,
-        status="pending",
+        status=DigestStatus.PENDING,
         created_at=now,
         story_count=len({row.story_id for row in rows}),
     )
@@ -391,12 +394,12 @@ def mark_digest_sent(db: Database, digest_id: int, now: datetime) -> None:
         session.execute(
             update(Digest)
             .where(Digest.id == digest_id)
-            .values(status="sent", sent_at=now, last_error=None)
+            .values(status=DigestStatus.SENT, sent_at=now, last_error=None)
         )
         session.execute(
             update(AlertDelivery)
             .where(AlertDelivery.digest_id == digest_id)
-            .values(status="sent", sent_at=now, last_error=None)
+            .values(status=DeliveryStatus.SENT, sent_at=now, last_error=None)
         )
 
     db.write(_mark)
@@ -405,12 +408,14 @@ def mark_digest_sent(db: Database, digest_id: int, now: datetime) -> None:
 def _mark_failed(db: Database, digest_id: int, error: str) -> None:
     def _mark(session: Session) -> None:
         session.execute(
-            update(Digest).where(Digest.id == digest_id).values(status="failed", last_error=error)
+            update(Digest)
+            .where(Digest.id == digest_id)
+            .values(status=DigestStatus.FAILED, last_error=error)
         )
         session.execute(
             update(AlertDelivery)
             .where(AlertDelivery.digest_id == digest_id)
-            .values(status="failed", last_error=error)
+            .values(status=DeliveryStatus.FAILED, last_error=error)
         )
 
     db.write(_mark)
@@ -469,7 +474,7 @@ def _outcome(target: Target, batch: Batch, rendered: RenderedMessage | None) -> 
     return DigestOutcome(
         recipient=target.recipient.address,
         channel=target.channel,
-        status="rendered",
+        status=OutcomeStatus.RENDERED,
         story_count=len(batch.story_ids),
         subject=rendered.subject if rendered else "",
         message_id=batch.message_id,
@@ -490,7 +495,15 @@ def _transmit(run: _Run, target: Target, rendered: RenderedMessage) -> None:
             raise PermanentDeliveryError(f"recipient refused: {refused}")
         return
     assert target.url is not None
-    send_apprise(target.url, target.channel, rendered.subject, rendered.text)
+    timeout = run.config.email.timeout_seconds
+    send_channel(
+        target.url,
+        target.channel,
+        rendered.subject,
+        rendered.text,
+        policy=run.config.crawl.fetch_policy(),
+        timeout=max(min(timeout, remaining), 0.05) if remaining is not None else timeout,
+    )
 
 
 def _send_target(run: _Run, target: Target) -> None:
@@ -498,7 +511,11 @@ def _send_target(run: _Run, target: Target) -> None:
     if target.is_email and run.email_down:  # the server is unreachable: don't hammer it
         run.report.outcomes.append(
             DigestOutcome(
-                target.recipient.address, target.channel, "deferred", 0, error=run.email_down
+                target.recipient.address,
+                target.channel,
+                OutcomeStatus.DEFERRED,
+                0,
+                error=run.email_down,
             )
         )
         return
@@ -547,7 +564,7 @@ def _deliver(run: _Run, target: Target, digest_id: int) -> bool:
             _fail(run, outcome, f"{error} (gave up after {hours:g} h, {batch.attempts + 1} runs)")
             return True
         _note_error(run.db, digest_id, error)
-        outcome.status, outcome.error = "deferred", error
+        outcome.status, outcome.error = OutcomeStatus.DEFERRED, error
         log.warning("digest %s to %s deferred: %s", batch.message_id, outcome.recipient, error)
         if error not in run.seen_errors:
             run.seen_errors.add(error)
@@ -556,7 +573,7 @@ def _deliver(run: _Run, target: Target, digest_id: int) -> bool:
     mark_digest_sent(run.db, digest_id, utcnow())
     if target.is_email and run.circuit is not None:
         run.circuit.succeeded()
-    outcome.status = "sent"
+    outcome.status = OutcomeStatus.SENT
     log.info(
         "sent digest %s to %s via %s (%d stories)",
         batch.message_id,
@@ -570,7 +587,7 @@ def _deliver(run: _Run, target: Target, digest_id: int) -> bool:
 def _fail(run: _Run, outcome: DigestOutcome, error: str) -> None:
     assert outcome.digest_id is not None
     _mark_failed(run.db, outcome.digest_id, error)
-    outcome.status, outcome.error = "failed", error
+    outcome.status, outcome.error = OutcomeStatus.FAILED, error
     line = f"digest to {outcome.recipient} ({outcome.channel}) failed: {error}"
     log.error(line)
     run.report.errors.append(line)
@@ -609,7 +626,7 @@ def _preview_target(run: _Run, target: Target) -> None:
         try:
             rendered = _render(run, target, batch)
         except HeaderInjectionError as exc:
-            outcome.status, outcome.error = "failed", str(exc)
+            outcome.status, outcome.error = OutcomeStatus.FAILED, str(exc)
             run.report.errors.append(str(exc))
             continue
         outcome.subject = rendered.subject

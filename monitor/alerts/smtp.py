@@ -9,32 +9,34 @@ never logged or put in an error message.
 from __future__ import annotations
 
 import contextlib
+import logging
 import smtplib
 import socket
 import ssl
 from collections.abc import Sequence
 
 from monitor.config import EmailConfig
+from monitor.errors import (
+    DeliveryError,
+    PermanentDeliveryError,
+    ServerUnavailableError,
+    SMTPSetupError,
+    TransientDeliveryError,
+)
 
+log = logging.getLogger(__name__)
 
-class DeliveryError(Exception):
-    """A message could not be delivered."""
-
-
-class TransientDeliveryError(DeliveryError):
-    """Try again later: connection refused or dropped, timeout, 4xx reply."""
-
-
-class PermanentDeliveryError(DeliveryError):
-    """Do not retry this message: the server rejected it with a 5xx reply."""
-
-
-class ServerUnavailableError(TransientDeliveryError):
-    """No session with the server (refused, timeout, TLS, login): affects every message."""
-
-
-class SMTPSetupError(ServerUnavailableError):
-    """The server refused the login or TLS: an operator must act."""
+__all__ = [
+    "DeliveryError",
+    "PermanentDeliveryError",
+    "SMTPSetupError",
+    "ServerUnavailableError",
+    "TransientDeliveryError",
+    "check_smtp",
+    "classify",
+    "connect",
+    "send_bytes",
+]
 
 
 def _where(config: EmailConfig) -> str:
@@ -77,23 +79,23 @@ def connect(config: EmailConfig) -> smtplib.SMTP:
             except smtplib.SMTPAuthenticationError as exc:
                 raise SMTPSetupError(
                     f"SMTP login failed: {_reply(exc.smtp_code, exc.smtp_error)}"
-                ) from None
+                ) from exc
         return client
     except DeliveryError:
         _close(client)
         raise
     except smtplib.SMTPNotSupportedError as exc:
         _close(client)
-        raise SMTPSetupError(f"{_where(config)}: {exc}") from None
+        raise SMTPSetupError(f"{_where(config)}: {exc}") from exc
     except ssl.SSLError as exc:
         _close(client)
-        raise SMTPSetupError(f"{_where(config)}: TLS failed: {exc.reason or exc}") from None
-    except Exception as exc:
+        raise SMTPSetupError(f"{_where(config)}: TLS failed: {exc.reason or exc}") from exc
+    except (OSError, smtplib.SMTPException) as exc:
         _close(client)
         error = classify(exc, config)
         if isinstance(error, PermanentDeliveryError):
-            raise SMTPSetupError(str(error)) from None
-        raise ServerUnavailableError(str(error)) from None
+            raise SMTPSetupError(str(error)) from exc
+        raise ServerUnavailableError(str(error)) from exc
 
 
 def _close(client: smtplib.SMTP | None) -> None:
@@ -101,8 +103,9 @@ def _close(client: smtplib.SMTP | None) -> None:
         return
     try:
         client.quit()
-    except Exception:
-        with contextlib.suppress(Exception):
+    except (OSError, smtplib.SMTPException) as exc:  # the session is over either way
+        log.debug("SMTP QUIT failed: %s", exc)
+        with contextlib.suppress(OSError):
             client.close()
 
 
@@ -146,9 +149,9 @@ def send_bytes(config: EmailConfig, recipients: Sequence[str], data: bytes) -> d
     client = connect(config)
     try:
         refused = client.sendmail(config.sender, list(recipients), data)
-    except Exception as exc:
+    except (OSError, smtplib.SMTPException) as exc:
         _close(client)
-        raise classify(exc, config) from None
+        raise classify(exc, config) from exc
     _close(client)
     return {r: _reply(code, message) for r, (code, message) in refused.items()}
 
@@ -164,7 +167,7 @@ def check_smtp(config: EmailConfig) -> str | None:
         if code != 250:
             return f"{_where(config)}: NOOP answered {_reply(code, message)}"
         return None
-    except Exception as exc:
+    except (OSError, smtplib.SMTPException) as exc:
         return str(classify(exc, config))
     finally:
         _close(client)

@@ -72,7 +72,11 @@ def shared_database(config: MonitorConfig) -> Database:
     with _lock:
         db = _databases.get(config.database.url)
         if db is None:
-            db = Database(config.database.url, busy_timeout_ms=config.database.busy_timeout_ms)
+            db = Database(
+                config.database.url,
+                busy_timeout_ms=config.database.busy_timeout_ms,
+                reconnect_seconds=config.database.reconnect_seconds,
+            )
             _databases[config.database.url] = db
         return db
 

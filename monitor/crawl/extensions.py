@@ -7,7 +7,8 @@ Counts (a flat dict of ints): ``requests``, ``status_<code>``, discovery counter
 ``updated`` / ``not_matching`` / ``skipped`` / ``skipped_<reason>``.
 
 Status: ``interrupted`` when the crawl was stopped (SIGTERM/SIGINT), ``failed`` when nothing
-was fetched or every start URL failed, ``partial`` when errors were recorded, else ``ok``.
+was fetched or every start URL failed, ``partial`` when errors were recorded, a page or time
+limit cut the crawl short or requests were deferred to the next crawl, else ``ok``.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ def run_status(close_reason: str | None, counts: dict[str, int], errors: list[st
     started_ok = counts.get("start_ok", 0)
     if responses == 0 or (started_ok == 0 and counts.get("start_failed", 0) > 0):
         return "failed"
-    return "partial" if errors else "ok"
+    # cut short by a page or time limit, or requests put off to the next crawl: not "ok"
+    cut_short = str(close_reason).startswith("closespider") or counts.get("limit_pages", 0) > 0
+    return "partial" if errors or cut_short or counts.get("deferred", 0) > 0 else "ok"
 
 
 class CrawlRunRecorder:

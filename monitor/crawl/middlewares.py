@@ -1,18 +1,21 @@
 """Downloader middlewares: the SSRF guard and ``Retry-After`` on 429/503.
 
 * :class:`SafeUrlMiddleware` refuses every request, robots.txt fetch and redirect hop whose
-  scheme is not http(s) or whose host resolves to a non-public address, unless the source
-  sets ``allow_private``. Redirects are new requests, so each hop passes through here.
+  scheme is not http(s) or whose host is a non-public literal or a local name, unless the
+  source sets ``allow_private``; the address a name resolves to is vetted at connect time by
+  ``GuardedResolver``. Redirects are new requests, so each hop passes through here.
 * :class:`RetryAfterMiddleware` honours ``Retry-After`` (seconds or an HTTP date) on 429 and
   503, which Scrapy's RetryMiddleware ignores: the request is re-queued and no request goes
-  to that host before the time is up. A wait above ``crawl.max_retry_after`` is not waited:
-  the request is dropped and recorded as deferred.
+  to that host before the time is up. A host's waits add up to at most
+  ``crawl.max_retry_after``; beyond it the host's requests are deferred to the next crawl
+  (stored, asked again then), not held.
 """
 
 from __future__ import annotations
 
 import time
 from email.utils import parsedate_to_datetime
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
@@ -22,48 +25,51 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
-from monitor.crawl.context import add_error, count, crawler_config, crawler_source, in_thread
+from monitor.crawl.context import add_error, count, crawler_config, crawler_source
+from monitor.netsafety import FetchPolicy
 
 
 class RefusedRequest(IgnoreRequest):
     """A request this project's middlewares refused (already recorded in the run errors)."""
 
 
-def _check_url(url: str) -> str | None:
-    """None when ``url`` may be fetched, else why not (resolves the host: run off-reactor)."""
-    from monitor.netsafety import UnsafeURLError, check_public_url
+class DeferredToNextCrawl(RefusedRequest):
+    """A request stored for the source's next crawl: not a failure of the page that listed it."""
+
+
+def _check_url(url: str, policy: FetchPolicy | None = None) -> str | None:
+    """None when ``url`` may be requested under ``policy``, else why not (no DNS: the resolver
+    vets the address a name resolves to)."""
+    from monitor.netsafety import FetchPolicy, UnsafeURLError, vet_literal
 
     try:
-        check_public_url(url, resolve=True)
+        vet_literal(url, policy or FetchPolicy())
     except UnsafeURLError as exc:
         return str(exc)
-    except OSError as exc:  # resolution failed: let the download report it
-        del exc
     return None
 
 
 class SafeUrlMiddleware:
-    """Refuse non-http(s) schemes always, and non-public addresses unless ``allow_private``."""
+    """Refuse non-http(s) schemes always, and hosts the source's fetch policy does not allow.
+
+    Every request is vetted on its own (no verdict is kept for the crawl): the scheme, literal
+    addresses and local names here, without DNS; the address a name resolves to is vetted by
+    ``GuardedResolver`` when Scrapy connects (so a rebinding answer is caught), and a name that
+    does not resolve fails there. ``[crawl] public_networks`` marks ranges public (tests).
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.allow_private = crawler_source(crawler).allow_private
-        self._verdicts: dict[str, str | None] = {}
+        self.policy = crawler_config(crawler).crawl.fetch_policy(
+            allow_private=crawler_source(crawler).allow_private
+        )
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SafeUrlMiddleware:
         return cls(crawler)
 
-    async def process_request(self, request: Request) -> None:
-        parts = urlsplit(request.url)
-        if parts.scheme not in ("http", "https"):
-            self._refuse(request, f"scheme {parts.scheme!r} refused")
-        if self.allow_private:
-            return None
-        key = f"{parts.scheme}://{parts.netloc}"
-        if key not in self._verdicts:
-            self._verdicts[key] = await in_thread(_check_url, f"{key}/")
-        reason = self._verdicts[key]
+    def process_request(self, request: Request) -> None:
+        reason = _check_url(request.url, self.policy)
         if reason:
             self._refuse(request, reason)
         return None
@@ -94,17 +100,31 @@ def parse_retry_after(value: bytes | str | None, now: float | None = None) -> fl
     return max(0.0, when.timestamp() - (now if now is not None else time.time()))
 
 
+DEFERRABLE_KINDS = ("article", "feed", "sitemap", "gdelt", "page")
+_DEFERRED_META = ("kind", "listed_title", "discovered_from", "listing_depth", "cache_max")
+
+
 class RetryAfterMiddleware:
-    """Delay requests to a host that answered 429/503 with ``Retry-After`` (capped)."""
+    """Honour ``Retry-After`` on 429/503 up to a cap per host, and put the rest off.
+
+    A host may make this crawl wait at most ``[crawl] max_retry_after`` seconds in all. A
+    longer wait is not held inside the crawl (one slow outlet must not stretch a search
+    source's crawl): the request, and every later request to that host in this crawl, is
+    stored (``monitor.db.deferred``) and asked again by the source's next crawl once the
+    host's time is up (:func:`requests_deferred_to_this_crawl`).
+    """
 
     CODES = (429, 503)
 
     def __init__(self, crawler: Crawler) -> None:
         config = crawler_config(crawler)
         self.crawler = crawler
+        self.source = crawler_source(crawler).name
         self.cap = config.crawl.max_retry_after
         self.max_times = max(1, config.crawl.retry_times)
-        self.not_before: dict[str, float] = {}
+        self.not_before: dict[str, float] = {}  # host -> monotonic time of its next request
+        self.waited: dict[str, float] = {}  # host -> seconds of Retry-After honoured
+        self.put_off: dict[str, float] = {}  # host -> epoch time its requests are deferred to
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RetryAfterMiddleware:
@@ -112,6 +132,8 @@ class RetryAfterMiddleware:
 
     async def process_request(self, request: Request) -> None:
         host = urlsplit(request.url).netloc
+        if host in self.put_off:
+            await self._defer(request, host, "an earlier Retry-After")
         wait = self.not_before.get(host, 0.0) - time.monotonic()
         if wait > 0:
             from twisted.internet import reactor
@@ -119,8 +141,13 @@ class RetryAfterMiddleware:
             await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))  # type: ignore[arg-type]
         return None
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
         if response.status not in self.CODES:
+            if request.meta.get("deferred") and request.meta.get("kind") != "article":
+                from monitor.db.deferred import forget_requests
+
+                # an answered feed or sitemap; an article goes once stored or seen
+                await self._db(forget_requests, self.source, [request.url])
             return response
         delay = parse_retry_after(response.headers.get("Retry-After"))
         if delay is None:
@@ -128,22 +155,81 @@ class RetryAfterMiddleware:
         stats = self.crawler.stats
         assert stats is not None
         host = urlsplit(request.url).netloc
-        if delay > self.cap:
-            count(stats, "deferred")
-            add_error(
-                stats,
-                f"deferred by Retry-After {delay:.0f}s (> {self.cap:.0f}s) "
-                f"from {host}: {request.url[:200]}",
-            )
-            raise RefusedRequest(f"Retry-After {delay:.0f}s exceeds the cap")
+        if self.waited.get(host, 0.0) + delay > self.cap:
+            self.put_off[host] = max(self.put_off.get(host, 0.0), time.time() + delay)
+            await self._defer(request, host, f"Retry-After {delay:.0f}s (cap {self.cap:.0f}s)")
         times = int(request.meta.get("retry_after_times", 0))
         if times >= self.max_times:
             return response
+        self.waited[host] = self.waited.get(host, 0.0) + delay
         self.not_before[host] = max(self.not_before.get(host, 0.0), time.monotonic() + delay)
         count(stats, "retry_after")
         retry = request.replace(dont_filter=True)
         retry.meta["retry_after_times"] = times + 1
         return retry
+
+    async def _defer(self, request: Request, host: str, why: str) -> None:
+        """Store ``request`` for the next crawl (or drop a start/robots request, which the next
+        crawl makes anyway) and refuse it here."""
+        stats = self.crawler.stats
+        assert stats is not None
+        kind = str(request.meta.get("kind", ""))
+        count(stats, "deferred")
+        add_error(stats, f"deferred by {why} from {host} to the next crawl: {request.url[:200]}")
+        if kind in DEFERRABLE_KINDS and not request.meta.get("start"):
+            from datetime import UTC, datetime
+
+            from monitor.db.deferred import defer_request
+
+            meta = {k: request.meta[k] for k in _DEFERRED_META if k in request.meta}
+            published = request.meta.get("listed_published_at")
+            if published is not None:
+                meta["listed_published_at"] = published.isoformat()
+            await self._db(
+                defer_request,
+                self.source,
+                request.url,
+                kind=kind,
+                meta=meta,
+                reason=why,
+                not_before=datetime.fromtimestamp(self.put_off.get(host, time.time()), UTC),
+            )
+        raise DeferredToNextCrawl(f"deferred to the next crawl: {why}")
+
+    async def _db(self, work: Any, *args: Any, **kwargs: Any) -> None:
+        from monitor.crawl.context import db_call, shared_database
+
+        await db_call(work, shared_database(crawler_config(self.crawler)), *args, **kwargs)
+
+
+async def requests_deferred_to_this_crawl(spider: Any) -> list[Request]:
+    """The requests earlier crawls of ``spider``'s source put off, now due, as the spider's
+    own requests (its callbacks by kind); for the spider's start (one call)."""
+    from datetime import datetime
+
+    from monitor.crawl.context import db_call
+    from monitor.db.deferred import take_due_requests
+
+    rows = await db_call(take_due_requests, spider.db, spider.source.name)
+    requests = []
+    for row in rows:
+        meta: dict[str, Any] = {**row.meta, "kind": row.kind, "deferred": True}
+        if isinstance(meta.get("listed_published_at"), str):
+            meta["listed_published_at"] = datetime.fromisoformat(meta["listed_published_at"])
+        if row.kind == "article":
+            callback = spider.parse_article
+        elif row.kind == "page":
+            callback = spider.parse_listing
+        else:
+            callback = spider.parse_document
+            meta["handle_httpstatus_list"] = [304]
+        count(spider.crawler.stats, "deferred_requested")
+        requests.append(
+            Request(
+                row.url, callback=callback, errback=spider.on_error, meta=meta, dont_filter=True
+            )
+        )
+    return requests
 
 
 class RedirectGuardMiddleware:

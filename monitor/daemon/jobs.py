@@ -27,6 +27,8 @@ _queues: dict[str, Any] = {}
 POLL_WAIT_GRACE_SECONDS = 120.0
 _stopping = threading.Event()
 _digest_lock = threading.Lock()
+# The daemon's one mail circuit breaker: a dead server is skipped between runs (monitor.alerts).
+_mail_circuit: Any = None
 
 
 # --- shared state: the daemon's current config and one Database per URL --------------------------
@@ -206,13 +208,22 @@ def send_digest_job(config_path: str, frequency: str) -> None:
     """Send the digests of one frequency (serialised within the daemon)."""
     if _stopping.is_set():
         return
+    from monitor.alerts.circuit import CircuitBreaker
     from monitor.alerts.sender import send_digests
 
+    global _mail_circuit
     try:
         config = get_config(config_path)
         db = get_database(config)
         with _digest_lock:
-            result = send_digests(db, config, frequency=frequency)
+            _mail_circuit = _mail_circuit or CircuitBreaker()
+            result = send_digests(
+                db,
+                config,
+                frequency=frequency,
+                circuit=_mail_circuit,
+                deadline_seconds=config.email.run_deadline_seconds,
+            )
         level = logging.INFO if result.ok else logging.WARNING
         log.log(
             level, "%s digests: %d sent, %d failed, %d deferred", frequency,

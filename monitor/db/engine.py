@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
@@ -28,12 +28,39 @@ log = logging.getLogger("monitor.db")
 MIN_FREE_BYTES = 1_000_000  # below this, an SQLite database's disk counts as full at start
 BEGIN_OPTION = "monitor_begin"  # execution option: "IMMEDIATE" for write units on SQLite
 _FIRST_RETRY_WAIT = 0.05  # seconds before the second attempt of a write; doubles each time
+RECONNECT_SECONDS = 30.0  # how long a write waits for a server that went away (a restart)
+_DISCONNECT_MARKERS = (
+    "connection refused",
+    "server closed the connection",
+    "terminating connection",
+    "connection reset",
+    "connection timed out",
+    "connection failed",
+    "could not receive data",
+    "could not send data",
+    "the database system is starting up",
+    "the database system is shutting down",
+    "ssl syscall error",
+    "consuming input failed",
+    "the connection is closed",
+    "connection is lost",
+)
 
 
 def _is_lock_error(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError):
         message = str(exc.orig if exc.orig is not None else exc).lower()
         return "locked" in message or "busy" in message or "deadlock" in message
+    return False
+
+
+def _is_disconnect(exc: BaseException) -> bool:
+    """The server went away or is not back yet (a restart, a network cut): worth retrying."""
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError | InterfaceError):
+        message = str(exc.orig if exc.orig is not None else exc).lower()
+        return any(marker in message for marker in _DISCONNECT_MARKERS)
     return False
 
 
@@ -100,8 +127,15 @@ def _sqlite_engine(url: str, database: str | None, busy_timeout_ms: int, echo: b
 class Database:
     """The one owner of the engine and sessions; every module asks it for a session."""
 
-    def __init__(self, url: str, *, busy_timeout_ms: int = 30_000) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        busy_timeout_ms: int = 30_000,
+        reconnect_seconds: float = RECONNECT_SECONDS,
+    ) -> None:
         self.url = url
+        self.reconnect_seconds = reconnect_seconds
         self.engine = make_engine(url, busy_timeout_ms=busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_sessions = sessionmaker(
@@ -126,18 +160,53 @@ class Database:
     def write(self, work: Callable[[Session], T], *, attempts: int = 8) -> T:
         """Run ``work`` in its own transaction, retried with backoff while the DB is locked.
 
+        When the server goes away (a PostgreSQL restart), the unit is run again from the start
+        for up to ``reconnect_seconds`` (one WARNING line); uniqueness constraints keep a unit
+        whose commit did reach the server from storing anything twice.
+
         A write that fails for good is reported without the database: an ERROR log line (on
         stderr when logging is not configured) and a marker file that ``monitor status``
         reads (:func:`last_write_failure`); the next successful write clears it.
         """
         try:
-            result = self._write(work, attempts)
+            result = self._write_reconnecting(work, attempts)
         except Exception as exc:
             if isinstance(exc, OperationalError) or _is_disk_error(exc):
                 _record_write_failure(self.url, exc)
             raise
         _clear_write_failure(self.url)
         return result
+
+    def _write_reconnecting(self, work: Callable[[Session], T], attempts: int) -> T:
+        started: float | None = None
+        wait = 0.25
+        while True:
+            try:
+                result = self._write(work, attempts)
+            except Exception as exc:
+                if not _is_disconnect(exc):
+                    raise
+                now = time.monotonic()
+                if started is None:
+                    started = now
+                    log.warning(
+                        "database connection lost (%s): %s; retrying for up to %gs",
+                        redact_url(self.url),
+                        _first_line(exc),
+                        self.reconnect_seconds,
+                    )
+                if now - started >= self.reconnect_seconds:
+                    raise
+                time.sleep(min(wait, max(0.0, started + self.reconnect_seconds - now)))
+                wait = min(wait * 2, 4.0)
+                continue
+            if started is not None:
+                log.info(
+                    "database reachable again after %.1fs (%s)",
+                    time.monotonic() - started,
+                    redact_url(self.url),
+                )
+            return result
 
     def _write(self, work: Callable[[Session], T], attempts: int) -> T:
         # The first attempt runs without tenacity's machinery (it costs as much as a small
@@ -226,7 +295,15 @@ def _failure_marker(url: str) -> Path:
 def _record_write_failure(url: str, exc: BaseException, *, log_error: bool = True) -> None:
     line = _first_line(exc)
     if log_error:
-        log.error("database write failed (%s): %s", redact_url(url), line)
+        # One ERROR line per failure, not one per write that hits it (a full disk fails every
+        # write after it; any process may have said it already: the marker is shared).
+        known = last_write_failure(url) == line
+        log.log(
+            logging.DEBUG if known else logging.ERROR,
+            "database write failed (%s): %s",
+            redact_url(url),
+            line,
+        )
     with contextlib.suppress(OSError):  # then the ERROR line is the alert of last resort
         _failure_marker(url).write_text(json.dumps({"at": time.time(), "error": line}))
 
@@ -243,5 +320,25 @@ def last_write_failure(url: str) -> str | None:
     try:
         data = json.loads(_failure_marker(url).read_text())
     except (OSError, ValueError):
-        return None
+        return _sqlite_disk_full(url)
     return str(data.get("error") or "unknown error")
+
+
+def _sqlite_disk_full(url: str) -> str | None:
+    """Why an SQLite database's disk cannot take writes (less than 1 MB free), else None: a
+    full disk stays red even when a small write squeezed through after the failed one."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    folder = Path(_sqlite_path(database)).expanduser().parent
+    try:
+        free = shutil.disk_usage(folder).free
+    except OSError:
+        return None
+    if free >= MIN_FREE_BYTES:
+        return None
+    return f"disk full ({free} bytes free in {folder})"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -35,6 +36,22 @@ NAMING_CONVENTION = {
 def utcnow() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+def url_key(url: str) -> str:
+    """The fixed-size key of a URL (sha256, hex): uniqueness over URLs of any length, on every
+    backend (PostgreSQL's btree cannot index long text, a VARCHAR limit truncates)."""
+    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _key_of(column: str) -> Any:
+    """A column default: the :func:`url_key` of ``column`` in the same row (Core or ORM)."""
+
+    def _default(context: Any) -> str | None:
+        value = context.get_current_parameters().get(column)
+        return None if value is None else url_key(value)
+
+    return _default
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -99,8 +116,13 @@ class Article(Base):
     __tablename__ = "articles"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    canonical_url: Mapped[str] = mapped_column(String(2048), unique=True)
-    url: Mapped[str] = mapped_column(String(2048))
+    canonical_url: Mapped[str] = mapped_column(Text)
+    # uniqueness on the key, so a URL of any length is stored whole (see url_key)
+    # (never updated: an article's canonical URL does not change)
+    canonical_url_hash: Mapped[str] = mapped_column(
+        String(64), unique=True, default=_key_of("canonical_url")
+    )
+    url: Mapped[str] = mapped_column(Text)
     source_id: Mapped[int | None] = mapped_column(
         ForeignKey("sources.id", ondelete="SET NULL"), index=True
     )
@@ -163,8 +185,9 @@ class SeenUrl(Base):
     __tablename__ = "seen_urls"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True)
-    canonical_url: Mapped[str | None] = mapped_column(String(2048), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_hash: Mapped[str] = mapped_column(String(64), unique=True, default=_key_of("url"))
+    canonical_url: Mapped[str | None] = mapped_column(Text)
     article_id: Mapped[int | None] = mapped_column(
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
@@ -181,7 +204,8 @@ class HttpCacheEntry(Base):
     __tablename__ = "http_cache"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_hash: Mapped[str] = mapped_column(String(64), unique=True, default=_key_of("url"))
     etag: Mapped[str | None] = mapped_column(String(512))
     last_modified: Mapped[str | None] = mapped_column(String(128))
     last_status: Mapped[int | None] = mapped_column()
@@ -210,10 +234,34 @@ class CrawlRun(Base):
     host: Mapped[str | None] = mapped_column(String(255))
 
 
+def _in(column: str, values: type[StrEnum]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class DigestStatus(StrEnum):
+    """Where one digest message stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+
+
+class DeliveryStatus(StrEnum):
+    """Where one outbox row (a story for a recipient on a channel) stands."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"
+    SUPPRESSED = "suppressed"
+    WITHDRAWN = "withdrawn"  # the story was labelled irrelevant before it was sent
+
+
 class Digest(Base):
     """One message to one recipient on one channel; its Message-ID is fixed before sending."""
 
     __tablename__ = "digests"
+    __table_args__ = (CheckConstraint(_in("status", DigestStatus), name="status"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     recipient: Mapped[str] = mapped_column(String(320), index=True)
@@ -221,7 +269,7 @@ class Digest(Base):
     message_id: Mapped[str] = mapped_column(String(255), unique=True)
     period_start: Mapped[datetime | None] = mapped_column()
     period_end: Mapped[datetime] = mapped_column()
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=DigestStatus.PENDING.value)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column()
     attempts: Mapped[int] = mapped_column(default=0)
@@ -236,6 +284,7 @@ class AlertDelivery(Base):
     __table_args__ = (
         UniqueConstraint("story_id", "recipient", "channel", name="uq_alert_deliveries_target"),
         Index("ix_alert_deliveries_status_recipient", "status", "recipient"),
+        CheckConstraint(_in("status", DeliveryStatus), name="status"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -243,7 +292,7 @@ class AlertDelivery(Base):
     recipient: Mapped[str] = mapped_column(String(320))
     channel: Mapped[str] = mapped_column(String(512), default="email")
     kind: Mapped[str] = mapped_column(String(16), default="digest")
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=DeliveryStatus.PENDING.value)
     digest_id: Mapped[int | None] = mapped_column(
         ForeignKey("digests.id", ondelete="SET NULL"), index=True
     )
@@ -309,10 +358,6 @@ class PollRequester(StrEnum):
 
 
 ACTIVE_POLL_STATUSES = (PollStatus.QUEUED.value, PollStatus.RUNNING.value)
-
-
-def _in(column: str, values: type[StrEnum]) -> str:
-    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
 class PollRequest(Base):
@@ -440,6 +485,23 @@ class SavedQuery(Base):
     query: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200), default="")
+class DeferredRequest(Base):
+    """A request put off to the source's next crawl (a ``Retry-After`` above the cap, a crawl
+    cut short by its page or time limit): the next crawl requests it again."""
+
+    __tablename__ = "deferred_requests"
+    __table_args__ = (UniqueConstraint("source_name", "url_hash", name="uq_deferred_requests_url"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_name: Mapped[str] = mapped_column(String(64), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    url_hash: Mapped[str] = mapped_column(String(64), default=_key_of("url"))
+    kind: Mapped[str] = mapped_column(String(16), default="article")
+    meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    not_before: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    times: Mapped[int] = mapped_column(default=1)
 
 
 __all__ = [
@@ -447,7 +509,10 @@ __all__ = [
     "Article",
     "Base",
     "CrawlRun",
+    "DeferredRequest",
+    "DeliveryStatus",
     "Digest",
+    "DigestStatus",
     "Feedback",
     "FeedbackLabel",
     "HttpCacheEntry",
@@ -466,5 +531,6 @@ __all__ = [
     "WebKeyKind",
     "WebRole",
     "WebSession",
+    "url_key",
     "utcnow",
 ]

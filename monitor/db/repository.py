@@ -21,6 +21,7 @@ from monitor.db.models import (
     HttpCacheEntry,
     SeenUrl,
     Source,
+    url_key,
     utcnow,
 )
 
@@ -54,7 +55,7 @@ def _seen_url_upsert(session: Session) -> Any:
     if statement is None:
         insert = _insert(session, SeenUrl.__table__)
         statement = insert.on_conflict_do_update(
-            index_elements=["url"],
+            index_elements=["url_hash"],
             set_={
                 "outcome": insert.excluded.outcome,
                 "reason": insert.excluded.reason,
@@ -101,11 +102,11 @@ def record_seen_urls(
 ) -> None:
     """:func:`record_seen_url` for several URLs with the same outcome, in one statement."""
     now = utcnow()
-    canonical = canonical_url[:2048] if canonical_url else None
+    canonical = canonical_url or None
     why = reason[:200] if reason else None
     rows = [
         {
-            "url": url[:2048],
+            "url": url,
             "canonical_url": canonical,
             "outcome": outcome,
             "reason": why,
@@ -122,20 +123,23 @@ def record_seen_urls(
 
 def known_urls(session: Session, urls: Iterable[str]) -> set[str]:
     """Those of ``urls`` already fetched or stored (as a seen URL or an article's canonical URL)."""
-    wanted = list(dict.fromkeys(u for u in urls if u))
+    wanted = {url_key(u): u for u in urls if u}
+    keys = list(wanted)
     found: set[str] = set()
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        found.update(session.scalars(select(SeenUrl.url).where(SeenUrl.url.in_(chunk))))
+    for start in range(0, len(keys), 500):
+        chunk = keys[start : start + 500]
+        found.update(session.scalars(select(SeenUrl.url_hash).where(SeenUrl.url_hash.in_(chunk))))
         found.update(
-            session.scalars(select(Article.canonical_url).where(Article.canonical_url.in_(chunk)))
+            session.scalars(
+                select(Article.canonical_url_hash).where(Article.canonical_url_hash.in_(chunk))
+            )
         )
-    return found
+    return {wanted[key] for key in found}
 
 
 def get_http_validators(session: Session, url: str) -> HttpCacheEntry | None:
     """The stored ETag / Last-Modified (and last entry counts) of a feed or sitemap."""
-    entry = session.scalar(select(HttpCacheEntry).where(HttpCacheEntry.url == url))
+    entry = session.scalar(select(HttpCacheEntry).where(HttpCacheEntry.url_hash == url_key(url)))
     if entry is not None:
         session.expunge(entry)
     return entry
@@ -153,7 +157,7 @@ def put_http_validators(
     """Store the validators of a feed/sitemap response and how many entries it gave."""
     now = utcnow()
     statement = _insert(session, HttpCacheEntry).values(
-        url=url[:2048],
+        url=url,
         etag=etag[:512] if etag else None,
         last_modified=last_modified[:128] if last_modified else None,
         last_status=status,
@@ -171,11 +175,16 @@ def put_http_validators(
             last_modified=statement.excluded.last_modified,
             last_entry_count=statement.excluded.last_entry_count,
         )
-    session.execute(statement.on_conflict_do_update(index_elements=["url"], set_=update_values))
+    session.execute(
+        statement.on_conflict_do_update(index_elements=["url_hash"], set_=update_values)
+    )
     if entry_count:
         session.execute(
             update(HttpCacheEntry)
-            .where(HttpCacheEntry.url == url, HttpCacheEntry.max_entry_count < entry_count)
+            .where(
+                HttpCacheEntry.url_hash == url_key(url),
+                HttpCacheEntry.max_entry_count < entry_count,
+            )
             .values(max_entry_count=entry_count)
         )
 

@@ -77,7 +77,11 @@ def _init_worker(config: MonitorConfig, lock: Any) -> None:
     gc.freeze()
 
     _worker_lock = lock
-    db = Database(config.database.url, busy_timeout_ms=config.database.busy_timeout_ms)
+    db = Database(
+        config.database.url,
+        busy_timeout_ms=config.database.busy_timeout_ms,
+        reconnect_seconds=config.database.reconnect_seconds,
+    )
     _worker_store = ArticleStore(db)
     _worker_store.on_new_story = _alert_hook(config)
 
@@ -96,7 +100,8 @@ def process_page(page: FetchedPage, query: str, kind: str) -> StoreResult:
         with _worker_lock:
             return _worker_store.store(analysis, kind=kind)
     except Exception as exc:  # report, don't pickle arbitrary driver exceptions
-        return StoreResult("store_error", detail={"error": f"{type(exc).__name__}: {exc}"[:300]})
+        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+        return StoreResult("store_error", detail={"error": f"{type(exc).__name__}: {first}"[:300]})
 
 
 def shared_pool(
@@ -164,6 +169,7 @@ class StorePipeline:
         self.config = crawler_config(crawler)
         self.source = crawler_source(crawler)
         self.query = match_query(self.config)
+        self.store_failed = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -195,7 +201,10 @@ class StorePipeline:
             add_error(stats, f"processing failed on {page.url[:200]}: {type(exc).__name__}")
             self._failed(item)
         if result.outcome == "store_error":
-            logger.error("cannot store %s: %s", page.url, result.detail.get("error"))
+            # one ERROR line per crawl (a full or read-only database fails every page after)
+            level = logging.WARNING if self.store_failed else logging.ERROR
+            self.store_failed = True
+            logger.log(level, "cannot store %s: %s", page.url, result.detail.get("error"))
             add_error(stats, f"store failed for {page.url[:200]}: {result.detail.get('error')}")
             count(stats, "store_errors")
             self._failed(item)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from monitor.alerts.outbox import channel_key
@@ -9,6 +11,7 @@ from monitor.alerts.sender import send_digests
 from monitor.db.engine import Database
 from monitor.db.models import AlertDelivery, Digest
 from tests.alerts.conftest import FAST_RETRY, SMTPServer, Webhook, make_config, story_with_alerts
+from tests.faults.conftest import ScriptedServer, scripted_server  # noqa: F401
 
 
 def test_webhook_gets_one_plain_text_notification(
@@ -57,3 +60,30 @@ def test_webhook_failure_keeps_rows_pending_then_delivers_once(
     assert report.ok and len(webhook.posts) == 1
     send_digests(alerts_db, config, retry=FAST_RETRY)
     assert len(webhook.posts) == 1 and len(smtp_server.received) == 1
+
+
+def test_webhooks_go_through_the_guarded_fetch(
+    alerts_db: Database,
+    smtp_server: SMTPServer,
+    webhook: Webhook,
+    scripted_server: Callable[[str], ScriptedServer],  # noqa: F811 (the fixture)
+) -> None:
+    """The guard is on: a webhook on a private address, or one redirecting there, is refused
+    (a permanent failure with a reason) and the private server is never hit."""
+    private = scripted_server("127.0.0.1")
+    private.routes["/hook"] = (200, {}, b"{}")
+    public = scripted_server("127.0.0.2")
+    public.routes["/hook"] = (307, {"Location": private.url("/hook")}, b"")
+    direct, redirected = (
+        f"json://127.0.0.1:{private.port}/hook",
+        f"json://127.0.0.2:{public.port}/hook",
+    )
+    config = make_config(
+        smtp_server.port, [{"address": "a@example.org", "channels": [direct, redirected]}]
+    )
+    story_with_alerts(alerts_db, config, "Cuba and Russia sign a deal")
+    report = send_digests(alerts_db, config, retry=FAST_RETRY)
+    failed = {o.channel: o.error or "" for o in report.failed}
+    assert set(failed) == {channel_key(direct), channel_key(redirected)}, report
+    assert all("non-public address" in error for error in failed.values()), failed
+    assert private.hits == [] and public.hits == ["/hook"]

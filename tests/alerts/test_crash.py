@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from monitor.alerts.sender import SENDER_LEASE, send_digests
@@ -19,23 +22,39 @@ from tests.alerts.crash_sender import CRASH_EXIT
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_killed_after_accept_then_restarted(alerts_db: Database, smtp_server: SMTPServer) -> None:
-    config = make_config(smtp_server.port, ["a@example.org", "b@example.org"])
-    story_with_alerts(alerts_db, config, "Story that must arrive")
-    child = subprocess.run(
+def _crash(alerts_db: Database, config: object, mode: str) -> None:
+    """The sender dies between the 250 and the bookkeeping: ``exit`` ends itself there,
+    ``sigkill`` waits there for a real SIGKILL from this test."""
+    child = subprocess.Popen(
         [
             sys.executable,
             "-m",
             "tests.alerts.crash_sender",
             alerts_db.url,
-            json.dumps(config.model_dump(mode="json", by_alias=True)),
+            json.dumps(config.model_dump(mode="json", by_alias=True)),  # type: ignore[attr-defined]
+            "hang" if mode == "sigkill" else "exit",
         ],
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=120,
     )
-    assert child.returncode == CRASH_EXIT, child.stderr
+    if mode == "sigkill":
+        assert child.stdout is not None
+        assert child.stdout.readline().strip() == "ACCEPTED"
+        os.kill(child.pid, signal.SIGKILL)
+    _out, err = child.communicate(timeout=120)
+    expected = -signal.SIGKILL if mode == "sigkill" else CRASH_EXIT
+    assert child.returncode == expected, err
+
+
+@pytest.mark.parametrize("mode", ["exit", "sigkill"])
+def test_killed_after_accept_then_restarted(
+    alerts_db: Database, smtp_server: SMTPServer, mode: str
+) -> None:
+    config = make_config(smtp_server.port, ["a@example.org", "b@example.org"])
+    story_with_alerts(alerts_db, config, "Story that must arrive")
+    _crash(alerts_db, config, mode)
     # Killed right after the first acceptance: one message arrived, nothing was marked sent,
     # and the dead process still holds the sender lease.
     assert len(smtp_server.received) == 1

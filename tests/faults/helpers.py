@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from monitor.db.engine import Database
@@ -73,3 +74,71 @@ def add_article(
                 matched_terms=["russia", "cuba"],
             )
         )
+
+
+def start_crawl(
+    config_path: Path, *sources: str, log_level: str = "WARNING"
+) -> subprocess.Popen[str]:
+    """``python -m monitor.crawl --json`` in a child process (not waited for)."""
+    command = [sys.executable, "-m", "monitor.crawl", "--config", str(config_path), "--json"]
+    command += ["--log-level", log_level, "--lease-wait", "0"]
+    for name in sources:
+        command += ["--source", name]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    environment["PYTHONPATH"] = str(ROOT)
+    return subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def article_urls(db: Database) -> list[str]:
+    """Every stored article's URL (duplicates kept, to be counted)."""
+    from sqlalchemy import select
+
+    with db.session() as session:
+        return list(session.scalars(select(Article.url)))
+
+
+def wait_until(condition: Callable[[], bool], *, timeout: float = 60.0) -> None:
+    """Poll ``condition`` until true (a safety net against a hung test, not a speed bound)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached")
+        time.sleep(0.05)
+
+
+def summaries(stdout: str) -> dict[str, dict[str, object]]:
+    """The ``summary`` events of a ``--json`` crawl, by source name."""
+    import json
+
+    found: dict[str, dict[str, object]] = {}
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            event = json.loads(line)
+            if event.get("event") == "summary":
+                found[str(event["source"])] = event
+    return found
+
+
+def child_pids(pid: int) -> list[int]:
+    """The live child processes of ``pid`` (from /proc)."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            children.append(int(entry.name))
+    return children
