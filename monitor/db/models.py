@@ -485,6 +485,8 @@ class SavedQuery(Base):
     query: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(200), default="")
+
+
 class DeferredRequest(Base):
     """A request put off to the source's next crawl (a ``Retry-After`` above the cap, a crawl
     cut short by its page or time limit): the next crawl requests it again."""
