@@ -316,6 +316,14 @@ class DaemonConfig(_Strict):
         return self
 
 
+class ArchiveConfig(_Strict):
+    """The page archive: every fetched article page kept compressed for ``monitor reprocess``."""
+
+    enabled: bool = True
+    max_age_days: float = Field(30.0, gt=0)
+    max_mb: float = Field(500.0, gt=0)
+
+
 class WorkerConfig(_Strict):
     """The long-running crawl worker (``monitor run`` starts one; ``monitor worker`` is one)."""
 
@@ -342,6 +350,7 @@ class MonitorConfig(_Strict):
     email: EmailConfig = EmailConfig()
     crawl: CrawlConfig = CrawlConfig()
     daemon: DaemonConfig = DaemonConfig()
+    archive: ArchiveConfig = ArchiveConfig()
     worker: WorkerConfig = WorkerConfig()
     queue: QueueConfig = QueueConfig()
     logging: LoggingConfig = LoggingConfig()

@@ -1,5 +1,5 @@
-"""``monitor``: init, crawl, run, articles, feedback, export, digest, status, sources, query,
-extract, relevance.
+"""``monitor``: init, crawl, run, articles, feedback, export, reprocess, digest, status, sources,
+query, extract, relevance.
 
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error. Errors are one line on stderr.
 """
@@ -322,19 +322,67 @@ def export(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Folder to write the story files into.")],
     since: Annotated[str | None, typer.Option(help="ISO date or age like 12h, 7d.")] = None,
+    export_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="txt: the story files; jsonl: also stories.jsonl (URL, outlet, language, "
+            "dates and their method, access, relevance and text per story).",
+        ),
+    ] = "txt",
 ) -> None:
-    """Write one seed-format .txt file per story into DIR (re-running writes the same files)."""
-    from monitor.export import export_stories
+    """Write one seed-format .txt file per story into DIR (re-running writes the same files).
 
+    A story's file name never changes: it is numbered by the story's first-seen order.
+    """
+    from monitor.export import JSONL_NAME, export_stories
+
+    if export_format not in ("txt", "jsonl"):
+        raise typer.BadParameter(f"{export_format!r}: use 'txt' or 'jsonl'", param_hint="--format")
+    jsonl = export_format == "jsonl"
     db = _state(ctx).database()
     try:
-        files = export_stories(db, directory, since=parse_since(since))
+        files = export_stories(db, directory, since=parse_since(since), jsonl=jsonl)
     except OSError as exc:
         raise MonitorError(f"cannot write to {directory}: {exc.strerror}") from exc
     changed = sum(1 for f in files if f.changed)
     console.print(
         f"exported {len(files)} stor{'y' if len(files) == 1 else 'ies'} to {directory} "
-        f"({changed} written, {len(files) - changed} unchanged)"
+        f"({changed} written, {len(files) - changed} unchanged"
+        + (f"; {JSONL_NAME} rewritten)" if jsonl else ")")
+    )
+
+
+@app.command()
+def reprocess(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option(help="Only pages fetched since: ISO date or age like 12h, 7d.")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Analyse and classify only; write nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The summary as one JSON line.")] = False,
+) -> None:
+    """Run today's cleaner, query and relevance model over the archived pages: a page that
+    matches now is stored and alerted as new, an article whose text changed is updated."""
+    from monitor.cli.reprocess import reprocess_command
+
+    state = _state(ctx)
+    since_at = parse_since(since)
+    state.check_relevance()
+    db = state.database(writable=not dry_run)
+    raise typer.Exit(
+        reprocess_command(
+            db,
+            state.config,
+            source=source,
+            since=since_at,
+            dry_run=dry_run,
+            as_json=as_json,
+            console=console,
+        )
     )
 
 
@@ -394,8 +442,20 @@ def query_test(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="The query, e.g. 'cuba AND (russia OR moscow)'.")],
     limit: Annotated[int, typer.Option(min=1)] = 20,
+    archive: Annotated[
+        bool,
+        typer.Option(
+            "--archive",
+            help="Try QUERY on every archived page (all fetched pages, matching or not), "
+            "cleaned and judged as the pipeline would now.",
+        ),
+    ] = False,
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="With --archive: only this source.")
+    ] = None,
 ) -> None:
-    """Run QUERY against the stored articles and show what it matches."""
+    """Run QUERY against the stored articles (or, with --archive, every fetched page) and show
+    what it matches."""
     from monitor.extract.control import strip_control
     from monitor.processing import relevance_gate
     from monitor.query import QuerySyntaxError
@@ -404,6 +464,11 @@ def query_test(
     state = _state(ctx)
     db = state.database()
     try:
+        if archive:
+            from monitor.cli.reprocess import query_test_archive
+
+            query_test_archive(db, state.config, query, limit=limit, source=source, console=console)
+            return
         hits, searched = search_articles(
             db, query, limit=limit, relevance=relevance_gate(state.config)
         )

@@ -352,8 +352,41 @@ class PollRequest(Base):
     )
 
 
+class ArchivedPage(Base):
+    """The kept copy of one fetched article page (matching or not), compressed, so the current
+    cleaner, query and relevance model can run over it again (``monitor reprocess``).
+
+    One row per page URL (the final URL after redirects): a later fetch replaces the copy.
+    Bounded by ``[archive] max_age_days`` and ``max_mb`` (housekeeping prunes the oldest).
+    """
+
+    __tablename__ = "page_archive"
+    __table_args__ = (
+        CheckConstraint("compression IN ('zstd', 'zlib', 'none')", name="compression"),
+        Index("ix_page_archive_source_fetched", "source_name", "fetched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    url: Mapped[str] = mapped_column(String(2048), unique=True)
+    requested_url: Mapped[str | None] = mapped_column(String(2048))
+    source_name: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    listed_title: Mapped[str | None] = mapped_column(Text)
+    listed_published_at: Mapped[datetime | None] = mapped_column()
+    discovered_from: Mapped[str | None] = mapped_column(String(2048))
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    compression: Mapped[str] = mapped_column(String(8), default="zstd")
+    raw_size: Mapped[int] = mapped_column(default=0)
+    stored_size: Mapped[int] = mapped_column(default=0)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
 __all__ = [
     "AlertDelivery",
+    "ArchivedPage",
     "Article",
     "Base",
     "CrawlRun",
