@@ -491,9 +491,7 @@ class ArticleStore:
         the same transaction (compressed before it starts).
         """
         entry = self._archive_entry(page)
-        result, pending = self.db.write(
-            lambda session: self._store(session, analysis, kind, entry)
-        )
+        result, pending = self.db.write(lambda session: self._store(session, analysis, kind, entry))
         self._commit_caches(pending)
         return result
 

@@ -33,6 +33,7 @@ from monitor.crawl.context import (
 )
 from monitor.crawl.items import ArticlePage
 from monitor.processing import ArticleStore, FetchedPage, StoreResult, analyze_page
+from monitor.stories.outcomes import StoreOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -52,18 +53,6 @@ def worker_count(config: MonitorConfig) -> int:
     return config.crawl.extract_workers or os.cpu_count() or 1
 
 
-def _alert_hook(config: MonitorConfig) -> Any:
-    try:
-        from monitor.alerts.outbox import enqueue_story_alerts
-    except ImportError:
-        return None
-
-    def _hook(session: Any, story: Any, article: Any) -> int:
-        return int(enqueue_story_alerts(session, story, article, config))
-
-    return _hook
-
-
 def _init_worker(config: MonitorConfig, lock: Any) -> None:
     """Pool initializer: one Database and ArticleStore per worker process."""
     global _worker_store, _worker_lock
@@ -78,8 +67,7 @@ def _init_worker(config: MonitorConfig, lock: Any) -> None:
 
     _worker_lock = lock
     db = Database(config.database.url, busy_timeout_ms=config.database.busy_timeout_ms)
-    _worker_store = ArticleStore(db)
-    _worker_store.on_new_story = _alert_hook(config)
+    _worker_store = ArticleStore.for_config(db, config)
 
 
 def _warm() -> int:
@@ -92,11 +80,12 @@ def process_page(page: FetchedPage, query: str, kind: str) -> StoreResult:
     analysis = analyze_page(page, query)
     try:
         if _worker_lock is None:
-            return _worker_store.store(analysis, kind=kind)
+            return _worker_store.store(analysis, kind=kind, page=page)
         with _worker_lock:
-            return _worker_store.store(analysis, kind=kind)
+            return _worker_store.store(analysis, kind=kind, page=page)
     except Exception as exc:  # report, don't pickle arbitrary driver exceptions
-        return StoreResult("store_error", detail={"error": f"{type(exc).__name__}: {exc}"[:300]})
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        return StoreResult(StoreOutcome.ERROR, detail={"error": error, "stage": "store"})
 
 
 def shared_pool(
@@ -191,15 +180,18 @@ class StorePipeline:
             if isinstance(exc, BrokenProcessPool):
                 _reset_broken_pool(pool)
             why = "worker_died" if isinstance(exc, BrokenProcessPool) else "extract_error"
-            result = StoreResult("skipped", detail={"reason": why})
+            result = StoreResult(StoreOutcome.SKIPPED, detail={"reason": why})
             add_error(stats, f"processing failed on {page.url[:200]}: {type(exc).__name__}")
             self._failed(item)
-        if result.outcome == "store_error":
+        if result.outcome == StoreOutcome.ERROR and result.detail.get("stage") == "store":
             logger.error("cannot store %s: %s", page.url, result.detail.get("error"))
             add_error(stats, f"store failed for {page.url[:200]}: {result.detail.get('error')}")
             count(stats, "store_errors")
             self._failed(item)
             return item
+        if result.outcome == StoreOutcome.ERROR:  # analysis raised: logged in the worker
+            add_error(stats, f"analysis failed on {page.url[:200]}: {result.detail.get('error')}")
+            self._failed(item)
         item.outcome = result.outcome
         count(stats, f"outcome/{result.outcome}")
         reason = result.detail.get("reason") if result.outcome == "skipped" else None
