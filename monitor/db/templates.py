@@ -1,0 +1,230 @@
+"""Site templates in the database: per source, on how many article pages each block recurs.
+
+Every analysed article page of a source is counted once (keyed by its canonical URL, so a
+re-fetch or a revalidation does not count again): each distinct block fingerprint on it adds
+one to that fingerprint's page count. Only the last :data:`WINDOW` pages of a source count; an
+older page leaves the counts when a new one arrives, so a template the site dropped fades out
+and a new one is learned within a few pages. The pure rule (which counts make a template) is
+:meth:`monitor.extract.templates.TemplateSet.learn`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from monitor.db.models import Source, TemplateBlock, TemplatePage, utcnow
+from monitor.db.repository import _insert
+from monitor.extract.templates import MIN_PAGES, MIN_SHARE, TemplateSet
+
+__all__ = [
+    "WINDOW",
+    "LearnedBlock",
+    "RecordResult",
+    "TemplateCache",
+    "TemplateReport",
+    "load_templates",
+    "page_key",
+    "record_page",
+    "template_report",
+]
+
+#: Pages per source that the counts cover (the most recent ones).
+WINDOW = 200
+_SAMPLE_CHARS = 160
+
+
+def page_key(url: str) -> str:
+    """The key a page is counted under (a hash of its canonical URL)."""
+    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    """What counting one page did: whether it was new, and the source's templates after it."""
+
+    counted: bool
+    templates: TemplateSet
+    learned: frozenset[str] = field(default_factory=frozenset)  # fingerprints new in the set
+
+
+def _page_count(session: Session, source_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(TemplatePage)
+            .where(TemplatePage.source_id == source_id)
+        )
+        or 0
+    )
+
+
+def _learned(session: Session, source_id: int, pages: int) -> TemplateSet:
+    if pages < MIN_PAGES:
+        return TemplateSet(frozenset(), pages)
+    floor = max(MIN_PAGES, MIN_SHARE * pages)
+    rows = session.scalars(
+        select(TemplateBlock.fingerprint).where(
+            TemplateBlock.source_id == source_id, TemplateBlock.pages >= floor
+        )
+    ).all()
+    return TemplateSet(frozenset(rows), pages)
+
+
+def load_templates(session: Session, source_id: int) -> TemplateSet:
+    """The source's learned template set (empty while it has fewer than MIN_PAGES pages)."""
+    return _learned(session, source_id, _page_count(session, source_id))
+
+
+def record_page(
+    session: Session,
+    source_id: int,
+    url: str,
+    fingerprints: Sequence[str],
+    texts: Sequence[str] = (),
+) -> RecordResult:
+    """Count one article page's blocks for its source (idempotent per page URL).
+
+    ``fingerprints`` are ``ExtractedArticle.block_fingerprints`` (``texts``, aligned, give the
+    report its samples). Runs inside the caller's transaction.
+    """
+    before = load_templates(session, source_id)
+    distinct = list(dict.fromkeys(f for f in fingerprints if f))
+    key = page_key(url)
+    inserted = session.execute(
+        _insert(session, TemplatePage.__table__)
+        .values(source_id=source_id, page_key=key, seen_at=utcnow(), fingerprints=distinct)
+        .on_conflict_do_nothing(index_elements=["source_id", "page_key"])
+        .returning(TemplatePage.__table__.c.id)
+    ).first()
+    if inserted is None:
+        return RecordResult(False, before)
+    now = utcnow()
+    samples = dict(zip(fingerprints, texts, strict=False))
+    if distinct:
+        insert = _insert(session, TemplateBlock.__table__)
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=["source_id", "fingerprint"],
+                set_={"pages": TemplateBlock.__table__.c.pages + 1, "last_seen_at": now},
+            ),
+            [
+                {
+                    "source_id": source_id,
+                    "fingerprint": fp,
+                    "pages": 1,
+                    "sample": (samples.get(fp) or "")[:_SAMPLE_CHARS],
+                    "first_seen_at": now,
+                    "last_seen_at": now,
+                }
+                for fp in distinct
+            ],
+        )
+    _trim_window(session, source_id)
+    after = load_templates(session, source_id)
+    return RecordResult(True, after, after.fingerprints - before.fingerprints)
+
+
+def _trim_window(session: Session, source_id: int) -> None:
+    """Drop the source's pages beyond the window, and their blocks from the counts."""
+    excess = _page_count(session, source_id) - WINDOW
+    if excess <= 0:
+        return
+    old = session.execute(
+        select(TemplatePage.id, TemplatePage.fingerprints)
+        .where(TemplatePage.source_id == source_id)
+        .order_by(TemplatePage.id)
+        .limit(excess)
+    ).all()
+    for _page_id, fps in old:
+        if fps:
+            session.execute(
+                update(TemplateBlock)
+                .where(TemplateBlock.source_id == source_id, TemplateBlock.fingerprint.in_(fps))
+                .values(pages=TemplateBlock.pages - 1)
+            )
+    session.execute(delete(TemplatePage).where(TemplatePage.id.in_([row[0] for row in old])))
+    session.execute(
+        delete(TemplateBlock).where(TemplateBlock.source_id == source_id, TemplateBlock.pages <= 0)
+    )
+
+
+class TemplateCache:
+    """Template sets per source for one process (owned by a store or worker, not global).
+
+    Refreshed from :func:`record_page`'s result as pages arrive; :meth:`get` loads a source
+    once. Another process's learning reaches this one after ``invalidate`` or a restart.
+    """
+
+    def __init__(self) -> None:
+        self._sets: dict[int, TemplateSet] = {}
+
+    def get(self, session: Session, source_id: int) -> TemplateSet:
+        """The source's template set, loaded on first use."""
+        found = self._sets.get(source_id)
+        if found is None:
+            found = self._sets[source_id] = load_templates(session, source_id)
+        return found
+
+    def note(self, source_id: int, result: RecordResult) -> None:
+        """Take the set a committed :func:`record_page` returned."""
+        self._sets[source_id] = result.templates
+
+    def invalidate(self, source_id: int | None = None) -> None:
+        """Forget one source's set (or all)."""
+        if source_id is None:
+            self._sets.clear()
+        else:
+            self._sets.pop(source_id, None)
+
+
+@dataclass(frozen=True)
+class LearnedBlock:
+    """One block of a report: sample text, on how many counted pages, template or not."""
+
+    fingerprint: str
+    sample: str
+    pages: int
+    template: bool
+
+
+@dataclass(frozen=True)
+class TemplateReport:
+    """What was learned for one source."""
+
+    source: str
+    pages: int
+    floor: float
+    blocks: list[LearnedBlock]
+
+    @property
+    def templates(self) -> list[LearnedBlock]:
+        """The blocks that are template."""
+        return [b for b in self.blocks if b.template]
+
+
+def template_report(
+    session: Session, source: str, *, candidates: int = 10
+) -> TemplateReport | None:
+    """Template blocks of the source called ``source`` and the most repeated other blocks.
+
+    None when no such source exists.
+    """
+    source_id = session.scalar(select(Source.id).where(Source.name == source))
+    if source_id is None:
+        return None
+    pages = _page_count(session, source_id)
+    floor = max(MIN_PAGES, MIN_SHARE * pages)
+    learned = _learned(session, source_id, pages).fingerprints
+    rows = session.execute(
+        select(TemplateBlock.fingerprint, TemplateBlock.sample, TemplateBlock.pages)
+        .where(TemplateBlock.source_id == source_id, TemplateBlock.pages >= 2)
+        .order_by(TemplateBlock.pages.desc(), TemplateBlock.fingerprint)
+        .limit(len(learned) + candidates)
+    ).all()
+    blocks = [LearnedBlock(fp, sample, n, fp in learned) for fp, sample, n in rows]
+    return TemplateReport(source, pages, floor, blocks)
