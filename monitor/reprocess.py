@@ -79,18 +79,10 @@ def _analyzer(
 def make_store(db: Database, config: MonitorConfig) -> ArticleStore:
     """The article store as the crawl workers have it (alerts wired), without archiving: the
     pages come from the archive already."""
-    from monitor import processing
+    from monitor.processing import ArticleStore
 
-    factory = getattr(processing.ArticleStore, "for_config", None)
-    if factory is not None:
-        store: ArticleStore = factory(db, config)
-    else:  # before the store's factory exists: the pipeline's own alert hook
-        from monitor.pipelines.store import _alert_hook
-
-        store = processing.ArticleStore(db)
-        store.on_new_story = _alert_hook(config)
-    if hasattr(store, "archive_pages"):
-        store.archive_pages = False
+    store = ArticleStore.for_config(db, config)
+    store.archive_pages = False
     return store
 
 
