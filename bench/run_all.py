@@ -39,6 +39,7 @@ def main() -> int:
         ("relevance_bench.py", []),
         ("crawl_bench.py", sys.argv[1:]),
         ("worker_bench.py", []),
+        ("archive_bench.py", []),
     )
     for script, args in benches:
         path = HERE / script
