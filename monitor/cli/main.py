@@ -437,6 +437,19 @@ def sources_check(
     raise typer.Exit(sources_check_command(config, source or None, console=console))
 
 
+@sources_app.command("templates")
+def sources_templates(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Source name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show the site-template blocks learned for a source (repeated on many of its pages)."""
+    from monitor.cli.templates import templates_command
+
+    state = _state(ctx)
+    raise typer.Exit(templates_command(state.database(), name, as_json=as_json, console=console))
+
+
 @query_app.command("test")
 def query_test(
     ctx: typer.Context,

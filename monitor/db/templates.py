@@ -11,15 +11,22 @@ and a new one is learned within a few pages. The pure rule (which counts make a 
 from __future__ import annotations
 
 import hashlib
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from monitor.db.engine import Database
 from monitor.db.models import Source, TemplateBlock, TemplatePage, utcnow
 from monitor.db.repository import _insert
 from monitor.extract.templates import MIN_PAGES, MIN_SHARE, TemplateSet
+
+if TYPE_CHECKING:
+    from monitor.config import MonitorConfig
 
 __all__ = [
     "WINDOW",
@@ -31,10 +38,13 @@ __all__ = [
     "page_key",
     "record_page",
     "template_report",
+    "templates_changed",
 ]
 
 #: Pages per source that the counts cover (the most recent ones).
 WINDOW = 200
+#: When a source's template grows, its articles first seen this recently are cleaned again.
+RECLEAN_DAYS = 7
 _SAMPLE_CHARS = 160
 
 
@@ -156,23 +166,26 @@ def _trim_window(session: Session, source_id: int) -> None:
 class TemplateCache:
     """Template sets per source for one process (owned by a store or worker, not global).
 
-    Refreshed from :func:`record_page`'s result as pages arrive; :meth:`get` loads a source
-    once. Another process's learning reaches this one after ``invalidate`` or a restart.
+    Refreshed from :func:`record_page`'s result as this process counts pages; what other
+    processes learn is picked up when an entry is older than ``ttl_seconds``.
     """
 
-    def __init__(self) -> None:
-        self._sets: dict[int, TemplateSet] = {}
+    def __init__(self, ttl_seconds: float = 60.0) -> None:
+        self.ttl_seconds = ttl_seconds
+        self._sets: dict[int, tuple[float, TemplateSet]] = {}
 
     def get(self, session: Session, source_id: int) -> TemplateSet:
-        """The source's template set, loaded on first use."""
+        """The source's template set, loaded on first use and after the TTL."""
+        now = time.monotonic()
         found = self._sets.get(source_id)
-        if found is None:
-            found = self._sets[source_id] = load_templates(session, source_id)
-        return found
+        if found is None or now - found[0] > self.ttl_seconds:
+            found = self._sets[source_id] = (now, load_templates(session, source_id))
+        return found[1]
 
     def note(self, source_id: int, result: RecordResult) -> None:
         """Take the set a committed :func:`record_page` returned."""
-        self._sets[source_id] = result.templates
+        if result.counted:
+            self._sets[source_id] = (time.monotonic(), result.templates)
 
     def invalidate(self, source_id: int | None = None) -> None:
         """Forget one source's set (or all)."""
@@ -180,6 +193,36 @@ class TemplateCache:
             self._sets.clear()
         else:
             self._sets.pop(source_id, None)
+
+
+def templates_changed(
+    db: Database,
+    config: MonitorConfig,
+    source_name: str,
+    result: RecordResult,
+    *,
+    store: Any = None,
+    days: float = RECLEAN_DAYS,
+) -> Any:
+    """After the commit of a :func:`record_page` that learned new template blocks, clean the
+    source's articles of the last ``days`` days again from their kept HTML.
+
+    Returns the reprocess summary, or None when nothing new was learned. The re-clean stores
+    through the normal store (``store``: the caller's ArticleStore, else a new one); its pages
+    are already counted, so it cannot trigger another re-clean.
+    """
+    if not result.learned:
+        return None
+    from monitor.reprocess import reprocess
+
+    return reprocess(
+        db,
+        config,
+        source=source_name,
+        since=utcnow() - timedelta(days=days),
+        stored_only=True,
+        store=store,
+    )
 
 
 @dataclass(frozen=True)

@@ -48,7 +48,7 @@ from .dates import DateFinding, DateMethod
 from .decode import decode_html, looks_like_html
 from .metadata import PageMetadata, extract_page_metadata, guess_language
 from .outcomes import Access, SkipReason
-from .templates import TemplateSet, block_fingerprints
+from .templates import TemplateSet, candidate_blocks
 
 __all__ = [
     "SKIP_REASONS",
@@ -118,6 +118,7 @@ class ExtractedArticle:
     date_conflict: bool = False
     # Distinct fingerprints of the page's candidate blocks before template stripping.
     block_fingerprints: tuple[str, ...] = ()
+    block_texts: tuple[str, ...] = ()  # the blocks' texts, aligned with block_fingerprints
     template_blocks_removed: int = 0
 
     @property
@@ -527,7 +528,7 @@ def _extract(
         if sum(len(p) for p in slow) > sum(len(p) for p in paragraphs):
             paragraphs = slow
     paragraphs = _sibling_chunks(tree, paragraphs)
-    fingerprints = block_fingerprints(paragraphs)
+    blocks = candidate_blocks(paragraphs)
     removed = 0
     if templates:
         kept = templates.strip(paragraphs)
@@ -579,7 +580,8 @@ def _extract(
         published_method=dates.published_method,
         modified_at=dates.modified_at,
         date_conflict=dates.conflict,
-        block_fingerprints=fingerprints,
+        block_fingerprints=tuple(blocks),
+        block_texts=tuple(text[:160] for text in blocks.values()),
         template_blocks_removed=removed,
     )
 
@@ -593,15 +595,13 @@ def clean_page(
     templates: TemplateSet | None = None,
     listed_date: DateFinding | None = None,
 ) -> ExtractedArticle | Skipped:
-    """Extract the article of one page, or say why it was skipped; never raises.
+    """Extract the article of one page, or say why it was skipped.
 
     ``html`` may be raw response bytes (decoded with ``content_type``'s charset, see
     :func:`decode_html`) or text. ``templates``: the site's learned template blocks, removed
     before the boilerplate rules. ``listed_date``: the feed's or sitemap's date for the page
     (see :mod:`.dates`). A paywalled or consent-walled page is kept with its headline and
-    teaser and ``access`` set. Any parser/extractor failure yields ``Skipped(NO_ARTICLE)``.
+    teaser and ``access`` set. Bad input is a :class:`Skipped`; an unexpected failure inside
+    the parser or trafilatura raises, so the caller (``analyze_page``) logs and counts it.
     """
-    try:
-        return _extract(html, url, content_type, min_body_chars, templates, listed_date)
-    except Exception:
-        return Skipped(SkipReason.NO_ARTICLE)
+    return _extract(html, url, content_type, min_body_chars, templates, listed_date)

@@ -20,6 +20,7 @@ __all__ = [
     "MIN_SHARE",
     "TemplateSet",
     "block_fingerprints",
+    "candidate_blocks",
     "fingerprint",
     "normalize_block",
 ]
@@ -54,15 +55,20 @@ def fingerprint(text: str) -> str:
     return hashlib.blake2b(normalized.encode("utf-8"), digest_size=8).hexdigest()
 
 
-def block_fingerprints(paragraphs: Iterable[str]) -> tuple[str, ...]:
-    """Distinct fingerprints of the blocks that may be template, in first-seen order."""
-    seen: dict[str, None] = {}
+def candidate_blocks(paragraphs: Iterable[str]) -> dict[str, str]:
+    """Fingerprint -> first text of the distinct blocks that may be template, in order."""
+    seen: dict[str, str] = {}
     for paragraph in paragraphs:
         if len(paragraph) <= MAX_BLOCK_CHARS:
             key = fingerprint(paragraph)
             if key:
-                seen.setdefault(key, None)
-    return tuple(seen)
+                seen.setdefault(key, paragraph)
+    return seen
+
+
+def block_fingerprints(paragraphs: Iterable[str]) -> tuple[str, ...]:
+    """Distinct fingerprints of the blocks that may be template, in first-seen order."""
+    return tuple(candidate_blocks(paragraphs))
 
 
 @dataclass(frozen=True)

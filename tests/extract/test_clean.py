@@ -171,6 +171,7 @@ def test_skip_reasons_vocabulary() -> None:
         "consent_wall",
         "index_page",
         "empty",
+        "no_url",  # set by processing
     } == SKIP_REASONS
     assert all(isinstance(Skipped(r).reason, str) for r in SkipReason)
 
