@@ -79,6 +79,10 @@ class FetchedPage:
     listed_title: str | None = None
     listed_published_at: datetime | None = None
     discovered_from: str | None = None
+    # The response's validators and when it arrived (kept with the page in the archive).
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime | None = None
 
 
 @dataclass(frozen=True)

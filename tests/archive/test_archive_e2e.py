@@ -5,12 +5,13 @@ not match is stored and alerted once, a second run changes nothing) and exports 
 from __future__ import annotations
 
 import json
+import urllib.request
 
 from sqlalchemy import func, select
 
 from monitor.db.archive import iter_archived
 from monitor.db.models import AlertDelivery, Article
-from monitor.demo.site import NewsWeb
+from monitor.demo.site import NewsWeb, Reply
 from tests.faults.helpers import run_cli
 from tests.sites.fixtures import CrawlEnv
 
@@ -40,16 +41,29 @@ def test_crawl_archives_every_page_and_reprocess_stores_a_new_match_once(
     news_web: NewsWeb, crawl_env: CrawlEnv
 ) -> None:
     _configure(crawl_env, news_web, None)  # the default Russia–Cuba query
-    summaries = crawl_env.crawl()
-    assert summaries["havana-daily"]["status"] == "ok", summaries
     fetched = {news_web.article_url(a) for a in news_web.live("havana-daily")}
     sugar = next(a for a in news_web.live("havana-daily") if a.key == "sugar")
     sugar_url = news_web.article_url(sugar)
+    # The sugar page answers with validators (the demo's article pages have none).
+    with urllib.request.urlopen(sugar_url) as response:
+        sugar_page = response.read()
+    validators = {"ETag": '"sugar-v1"', "Last-Modified": "Tue, 01 Dec 2026 08:00:00 GMT"}
+    news_web.host("havana-daily").route(
+        news_web.article_path(sugar),
+        lambda call: Reply(200, sugar_page, {"Content-Type": "text/html", **validators}),
+    )
+    summaries = crawl_env.crawl()
+    assert summaries["havana-daily"]["status"] == "ok", summaries
     stored = {a.url for a in crawl_env.articles()}
     assert sugar_url not in stored and stored == fetched - {sugar_url}
     archived = {copy.url: copy for copy in iter_archived(crawl_env.db)}
     assert set(archived) == fetched  # matching or not, every article page is kept
     assert archived[sugar_url].source_name == "havana-daily"
+    assert archived[sugar_url].etag == '"sugar-v1"'
+    assert archived[sugar_url].last_modified == validators["Last-Modified"]
+    assert archived[sugar_url].content_type == "text/html"
+    assert archived[sugar_url].body == sugar_page
+    assert archived[sugar_url].discovered_from == news_web.host("havana-daily").url("/feed/")
     assert b"sugar harvest" in archived[sugar_url].body.lower()
 
     # A trial query over everything fetched finds the page that was never stored.
