@@ -330,6 +330,9 @@ def export(
             "dates and their method, access, relevance and text per story).",
         ),
     ] = "txt",
+    near_misses: Annotated[
+        bool, typer.Option("--near-misses", help="Export only the near misses instead.")
+    ] = False,
 ) -> None:
     """Write one seed-format .txt file per story into DIR (re-running writes the same files).
 
@@ -342,7 +345,9 @@ def export(
     jsonl = export_format == "jsonl"
     db = _state(ctx).database()
     try:
-        files = export_stories(db, directory, since=parse_since(since), jsonl=jsonl)
+        files = export_stories(
+            db, directory, since=parse_since(since), near_misses=near_misses, jsonl=jsonl
+        )
     except OSError as exc:
         raise MonitorError(f"cannot write to {directory}: {exc.strerror}") from exc
     changed = sum(1 for f in files if f.changed)
