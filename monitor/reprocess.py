@@ -16,11 +16,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from monitor.db.archive import ArchivedCopy, count_archived, iter_archived, stored_versions
+from monitor.db.archive import (
+    ArchivedCopy,
+    count_archived,
+    iter_archived,
+    source_templates,
+    stored_versions,
+)
 from monitor.db.engine import Database
 
 if TYPE_CHECKING:
     from monitor.config import MonitorConfig
+    from monitor.extract import TemplateSet
     from monitor.processing import ArticleStore, PageAnalysis, RelevanceGate
 
 #: The summary's rows, in print order (store outcomes folded into them by :data:`_ROW_OF`).
@@ -66,14 +73,24 @@ class ReprocessSummary:
 def _analyzer(
     db: Database, query: str, gate: RelevanceGate | None
 ) -> Callable[[ArchivedCopy], PageAnalysis]:
-    """What the crawl runs on a page now: the per-source entry point when the store offers one
-    (it adds the source's learned templates), else ``analyze_page``."""
+    """What the crawl runs on a page now: the store's per-source entry point when it offers
+    one, else ``analyze_page`` with the source's learned templates (read once per run)."""
     from monitor import processing
 
     per_source = getattr(processing, "analyze_for_source", None)
     if per_source is not None:
         return lambda copy: per_source(db, copy.to_fetched_page(), query, relevance=gate)  # type: ignore[no-any-return]
-    return lambda copy: processing.analyze_page(copy.to_fetched_page(), query, relevance=gate)
+    templates: dict[str, TemplateSet | None] = {}
+
+    def _analyse(copy: ArchivedCopy) -> PageAnalysis:
+        if copy.source_name not in templates:
+            with db.session() as session:
+                templates[copy.source_name] = source_templates(session, copy.source_name)
+        return processing.analyze_page(
+            copy.to_fetched_page(), query, relevance=gate, templates=templates[copy.source_name]
+        )
+
+    return _analyse
 
 
 def make_store(db: Database, config: MonitorConfig) -> ArticleStore:

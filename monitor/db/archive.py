@@ -21,11 +21,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.db.engine import Database
-from monitor.db.models import ArchivedPage, Article, utcnow
+from monitor.db.models import ArchivedPage, Article, Source, utcnow
 from monitor.errors import DatabaseError
 
 if TYPE_CHECKING:
     from monitor.config import ArchiveConfig
+    from monitor.extract import TemplateSet
     from monitor.processing import FetchedPage
 
 _TABLE: Table = ArchivedPage.__table__  # type: ignore[assignment]
@@ -365,3 +366,11 @@ def stored_versions(session: Session, canonical_urls: Iterable[str]) -> dict[str
         for url, article_id, story_id, fingerprint in rows:
             found[url] = StoredVersion(article_id, story_id, fingerprint)
     return found
+
+
+def source_templates(session: Session, source_name: str) -> TemplateSet | None:
+    """The template blocks learned for a source (None: an unknown source)."""
+    from monitor.db.templates import load_templates
+
+    found = session.scalar(select(Source.id).where(Source.name == source_name))
+    return None if found is None else load_templates(session, found)
