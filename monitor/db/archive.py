@@ -173,10 +173,15 @@ def archive_page(session: Session, page: FetchedPage | ArchiveEntry) -> None:
 
 
 def archive_pages(session: Session, pages: Iterable[FetchedPage | ArchiveEntry]) -> None:
-    """:func:`archive_page` for several pages in one statement (the last copy of a URL wins)."""
+    """:func:`archive_page` for several pages in one statement (the last copy of a URL wins).
+
+    An empty body (a 304 answer, a failed download) never replaces a kept copy.
+    """
     rows: dict[str, dict[str, Any]] = {}
     for page in pages:
         entry = page if isinstance(page, ArchiveEntry) else archive_entry(page)
+        if not entry.raw_size:
+            continue
         row = entry.row()
         rows[row["url"]] = row
     if rows:

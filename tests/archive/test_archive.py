@@ -69,6 +69,8 @@ def test_a_second_fetch_replaces_the_copy(db: Database) -> None:
     db.write(lambda s: archive_page(s, first))
     edited = FetchedPage(first.url, first.body + b"<p>An added paragraph.</p>", "daily")
     db.write(lambda s: archive_page(s, edited))
+    # An empty answer (a 304, a failed download) leaves the kept copy alone.
+    db.write(lambda s: archive_page(s, FetchedPage(first.url, b"", "daily")))
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(ArchivedPage)) == 1
         copy = archived_page(session, first.url)

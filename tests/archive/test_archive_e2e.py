@@ -29,9 +29,14 @@ def _configure(crawl_env: CrawlEnv, news_web: NewsWeb, query: str | None) -> Non
     path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
 
 
-def _reprocess(crawl_env: CrawlEnv) -> dict:  # type: ignore[type-arg]
+def _reprocess(crawl_env: CrawlEnv, *options: str) -> dict:  # type: ignore[type-arg]
     done = run_cli(
-        "--config", str(crawl_env.config_path), "reprocess", "--json", cwd=crawl_env.tmp_path
+        "--config",
+        str(crawl_env.config_path),
+        "reprocess",
+        "--json",
+        *options,
+        cwd=crawl_env.tmp_path,
     )
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)  # type: ignore[no-any-return]
@@ -106,7 +111,8 @@ def test_crawl_archives_every_page_and_reprocess_stores_a_new_match_once(
         )
         assert alerts == 1
 
-    second = _reprocess(crawl_env)
+    second = _reprocess(crawl_env, "--since", "1d", "--source", "havana-daily")
+    assert second["pages"] == 3
     assert second["outcomes"]["new"] == 0 and second["outcomes"]["unchanged"] == 1
     assert second["alerts"] == 0
     with crawl_env.db.session() as session:
