@@ -43,10 +43,16 @@ def paragraphs(text: str) -> list[str]:
     return [p for p in (_normal(part) for part in _PARAGRAPH_BREAK.split(text)) if p]
 
 
+def _body(title: str, text: str) -> list[str]:
+    """The text's paragraphs without its leading title line (compared apart)."""
+    parts = paragraphs(text)
+    return parts[1:] if parts and parts[0] == _normal(title) else parts
+
+
 def material_edit(old_title: str, old_text: str, new_title: str, new_text: str) -> Edit | None:
     """The edit from the stored version to the new one, or None when it is not material."""
     title_changed = _normal(old_title) != _normal(new_title)
-    before, after = paragraphs(old_text), paragraphs(new_text)
+    before, after = _body(old_title, old_text), _body(new_title, new_text)
     if not title_changed and before == after:
         return None
     added = removed = 0
