@@ -228,6 +228,9 @@ class EmailConfig(_Strict):
     digest_schedule: str = "0 7 * * *"
     priority_query: str | None = None
     unsubscribe_url: str | None = None
+    # List stories already sent to a recipient whose articles were edited since, in a
+    # separate "updated" section of the next digest.
+    updated_section: bool = False
     password: SecretStr | None = Field(None, exclude=True, repr=False)
 
     _check_sched = field_validator("digest_schedule")(

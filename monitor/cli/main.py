@@ -214,6 +214,8 @@ def articles(
             .order_by(Article.first_seen_at.desc(), Article.id.desc())
             .options(selectinload(Article.story))
         )
+        if as_json:
+            query = query.options(selectinload(Article.revisions))
         if since_at is not None:
             query = query.where(Article.first_seen_at >= since_at)
         rows = session.scalars(query.limit(limit)).all()
@@ -235,12 +237,17 @@ def articles(
                 strip_control(row.site_name or _host(row.canonical_url)),
                 strip_control(row.language or ""),
                 "" if row.relevance is None else f"{row.relevance:.2f}",
-                strip_control(row.title)[:80],
+                _badge(row.access) + strip_control(row.title)[:80],
                 strip_control("; ".join(map(str, row.relevance_reasons or [])))[:80]
                 if near_misses
                 else strip_control(", ".join(map(str, row.matched_terms)))[:40],
             )
         console.print(table)
+
+
+def _badge(access: str) -> str:
+    """``[paywalled] `` / ``[consent wall] `` before a title whose text is not all visible."""
+    return "" if access == "open" else f"[{access.replace('_', ' ')}] "
 
 
 def _host(url: str) -> str:
@@ -264,6 +271,8 @@ def _article_json(row: Any) -> dict[str, Any]:
         "site_name": row.site_name,
         "language": row.language,
         "published_at": _iso(row.published_at),
+        "published_method": row.published_method,
+        "modified_at": _iso(row.modified_at),
         "feed_published_at": _iso(row.feed_published_at),
         "date_disagreement": row.date_disagreement,
         "first_seen_at": _iso(row.first_seen_at),
@@ -275,8 +284,23 @@ def _article_json(row: Any) -> dict[str, Any]:
         "relevance_reasons": list(row.relevance_reasons or []),
         # The story's decision (a copy of a relevant story is not a near miss).
         "near_miss": row.story.near_miss if row.story is not None else row.near_miss,
+        "access": row.access,
         "snippet": row.snippet,
-        "text": row.text,
+        # Hit offsets into the snippet (None on articles stored before they existed, whose
+        # snippet marks hits with [brackets]).
+        "snippet_spans": row.snippet_spans,
+        "text": row.text,  # always the latest version
+        "revisions": [
+            {
+                "revised_at": _iso(revision.revised_at),
+                "title": revision.title,
+                "title_changed": revision.title_changed,
+                "paragraphs_added": revision.paragraphs_added,
+                "paragraphs_removed": revision.paragraphs_removed,
+                "diff": revision.diff,
+            }
+            for revision in row.revisions
+        ],
     }
 
 
