@@ -29,9 +29,16 @@ from sqlalchemy import Table, select
 from sqlalchemy.orm import Session
 
 from monitor.db.engine import Database
-from monitor.db.models import Article, utcnow
+from monitor.db.models import Article, Source, utcnow
 from monitor.db.repository import source_id
 from monitor.db.stories import Applied, StoryAlertHook, StoryRepository
+from monitor.db.templates import (
+    RecordResult,
+    TemplateCache,
+    load_templates,
+    record_page,
+    templates_changed,
+)
 from monitor.dedup import (
     StoryIndex,
     canonicalize_url,
@@ -169,6 +176,8 @@ class StoreResult:
     alerts: int = 0
     revision_id: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    # What counting the page's blocks for its source's template did (None: no article).
+    templates: RecordResult | None = None
 
 
 @lru_cache(maxsize=16)
@@ -379,12 +388,42 @@ def analyze_page(
     )
 
 
+def source_templates(
+    db: Database, source_name: str, cache: TemplateCache | None = None
+) -> TemplateSet | None:
+    """The learned template set of ``source_name`` (None for a source never stored)."""
+    with db.session() as session:
+        src = session.scalar(select(Source.id).where(Source.name == source_name))
+        if src is None:
+            return None
+        return cache.get(session, src) if cache is not None else load_templates(session, src)
+
+
+def analyze_for_source(
+    db: Database,
+    page: FetchedPage,
+    query_source: str,
+    *,
+    relevance: RelevanceGate | _Default | None = PROCESS_DEFAULT,
+    cache: TemplateCache | None = None,
+) -> PageAnalysis:
+    """:func:`analyze_page` with the page's source's learned templates (one read).
+
+    The one entry point of crawl workers (through :meth:`ArticleStore.analyze`) and
+    ``monitor reprocess``.
+    """
+    templates = source_templates(db, page.source_name, cache)
+    return analyze_page(page, query_source, relevance=relevance, templates=templates)
+
+
 @dataclass
 class _Pending:
     """Cache changes of one transaction, applied only after it commits."""
 
     source: tuple[str, int] | None = None
+    source_id: int | None = None
     seen: list[tuple[int, bytes | None, int | None]] = field(default_factory=list)
+    templates: RecordResult | None = None
     caught_up: bool = False  # ``seen`` holds every row written since the index's last id
     last_article_id: int = 0
     index: tuple[int, bytes, int] | None = None
@@ -406,10 +445,15 @@ class ArticleStore:
         alerts: StoryAlertHook | None = None,
         threshold: float | None = None,
         archive_pages: bool = False,
+        config: MonitorConfig | None = None,
     ) -> None:
         self.db = db
         self._alerts = alerts
         self.archive_pages = archive_pages
+        # With a config, a page that teaches its source a new template block re-cleans the
+        # source's recent articles after the commit (monitor.db.templates.templates_changed).
+        self._config = config
+        self.templates = TemplateCache()
         self.index = StoryIndex(threshold=threshold) if threshold else StoryIndex()
         self._story_of: dict[int, int] = {}
         self._last_article_id = 0
@@ -425,6 +469,19 @@ class ArticleStore:
             db,
             alerts=story_hook(config),
             archive_pages=bool(getattr(archive, "enabled", False)),
+            config=config,
+        )
+
+    def analyze(
+        self,
+        page: FetchedPage,
+        query_source: str,
+        *,
+        relevance: RelevanceGate | _Default | None = PROCESS_DEFAULT,
+    ) -> PageAnalysis:
+        """:func:`analyze_page` with the source's learned templates (cached per source)."""
+        return analyze_for_source(
+            self.db, page, query_source, relevance=relevance, cache=self.templates
         )
 
     @property
@@ -473,6 +530,8 @@ class ArticleStore:
     def _commit_caches(self, pending: _Pending) -> None:
         if pending.source is not None:
             self._source_ids[pending.source[0]] = pending.source[1]
+        if pending.templates is not None and pending.source_id is not None:
+            self.templates.note(pending.source_id, pending.templates)
         entries = [(a, sig, story) for a, sig, story in pending.seen if sig is not None and story]
         if pending.index is not None:
             entries.append(pending.index)
@@ -497,7 +556,22 @@ class ArticleStore:
         entry = self._archive_entry(page)
         result, pending = self.db.write(lambda session: self._store(session, analysis, kind, entry))
         self._commit_caches(pending)
+        result.templates = pending.templates
+        if pending.templates is not None and pending.templates.learned:
+            self._reclean(analysis.source_name, pending.templates, result)
         return result
+
+    def _reclean(self, source_name: str, learned: RecordResult, result: StoreResult) -> None:
+        """The source learned a template block: clean its recent articles again."""
+        if self._config is None:
+            return
+        try:
+            summary = templates_changed(self.db, self._config, source_name, learned, store=self)
+        except Exception as exc:  # the page itself is stored; the re-clean is retried later
+            logger.exception("re-cleaning %s after a new template failed", source_name)
+            result.detail["reclean_error"] = f"{type(exc).__name__}: {exc}"[:300]
+        else:
+            result.detail["recleaned"] = getattr(summary, "pages", None)
 
     def _archive_entry(self, page: FetchedPage | None) -> Any:
         if page is None or not self.archive_pages:
@@ -516,10 +590,20 @@ class ArticleStore:
         if src is None:
             src = source_id(session, analysis.source_name, kind)
             pending.source = (analysis.source_name, src)
+        pending.source_id = src
         if entry is not None:
             from monitor.db.archive import archive_page
 
             archive_page(session, entry)
+        article = analysis.article
+        if article is not None:  # every article page teaches its source's template
+            pending.templates = record_page(
+                session,
+                src,
+                analysis.canonical_url or analysis.final_url,
+                article.block_fingerprints,
+                article.block_texts,
+            )
         repository = StoryRepository(session, self._alerts)
         urls = list(dict.fromkeys((analysis.page_url, analysis.final_url)))
         if analysis.article is None or analysis.canonical_url is None:

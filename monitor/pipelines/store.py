@@ -32,7 +32,7 @@ from monitor.crawl.context import (
     match_query,
 )
 from monitor.crawl.items import ArticlePage
-from monitor.processing import ArticleStore, FetchedPage, StoreResult, analyze_page
+from monitor.processing import ArticleStore, FetchedPage, StoreResult
 from monitor.stories.outcomes import StoreOutcome
 
 logger = logging.getLogger(__name__)
@@ -77,7 +77,7 @@ def _warm() -> int:
 def process_page(page: FetchedPage, query: str, kind: str) -> StoreResult:
     """In a worker: analyse and store one page; never raises (errors become a result)."""
     assert _worker_store is not None, "worker not initialised"
-    analysis = analyze_page(page, query)
+    analysis = _worker_store.analyze(page, query)  # with the source's learned templates
     try:
         if _worker_lock is None:
             return _worker_store.store(analysis, kind=kind, page=page)
