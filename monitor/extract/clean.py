@@ -96,6 +96,10 @@ _CHUNK_MAX_DEPTH = 3
 _CHUNK_MIN_CHARS = 200
 _CHUNK_BLOCK_TAGS = ("p", "h2", "h3", "h4")
 _CHUNK_CONTAINER_TAGS = frozenset({"div", "section", "article", "main"})
+# Leaf-<div> paragraph recovery (:func:`_leaf_text_blocks`).
+_LEAF_BLOCK_TAGS = ("p", "div", "ul", "ol", "table", "h1", "h2", "h3", "h4", "section", "article")
+_LEAF_MIN_CHARS = 60
+_LEAF_MAX_LINK_SHARE = 0.3
 _STRIP_TAGS = ("script", "style", "noscript", "svg", "template", "iframe", "link", "object")
 
 
@@ -338,6 +342,54 @@ def _sibling_chunks(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
     return before + paragraphs + after
 
 
+def _leaf_text_blocks(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+    """Recover paragraphs written as bare ``<div>``s between the extracted ``<p>``s.
+
+    Some editors (Blogger, older CMS bodies) emit paragraphs as ``<div>text</div>`` beside
+    real ``<p>``s; precision-mode trafilatura keeps the ``<p>``s only. Children of the first
+    extracted paragraph's parent that are leaf ``<div>``s (no block children) with enough
+    text and few links are inserted at their place in document order.
+    """
+    anchor_text = next((p for p in paragraphs if len(p) >= _CHUNK_ANCHOR_MIN_CHARS), None)
+    if anchor_text is None:
+        return paragraphs
+    block = _find_block(tree, anchor_text)
+    container = block.getparent() if block is not None else None
+    if container is None or container.tag in ("body", "html"):
+        return paragraphs
+    if not any(child.tag == "div" for child in container):
+        return paragraphs
+    known = {p: i for i, p in enumerate(paragraphs)}
+    inserts: dict[int, list[str]] = {}
+    position = -1
+    found_new = False
+    for child in container:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag == "div":
+            if next(child.iterdescendants(*_LEAF_BLOCK_TAGS), None) is not None:
+                continue
+            text = normalize_paragraph(child.text_content())
+            if len(text) < _LEAF_MIN_CHARS or text in known or is_boilerplate_line(text):
+                continue
+            linked = sum(len(a.text_content()) for a in child.iter("a"))
+            if linked > _LEAF_MAX_LINK_SHARE * len(text):
+                continue
+            inserts.setdefault(position, []).append(text)
+            found_new = True
+        else:
+            text = normalize_paragraph(child.text_content())
+            if text in known:
+                position = known[text]
+    if not found_new:
+        return paragraphs
+    merged = list(inserts.get(-1, []))
+    for index, paragraph in enumerate(paragraphs):
+        merged.append(paragraph)
+        merged.extend(inserts.get(index, []))
+    return merged
+
+
 def _reconcile_with_json_ld(
     paragraphs: list[str], json_ld_body: str | None
 ) -> tuple[list[str], bool]:
@@ -457,6 +509,23 @@ def _prepare_text(html: str | bytes, content_type: str | None) -> str | Skipped:
     return text[:MAX_HTML_CHARS]
 
 
+def _drop_leading_title(paragraphs: list[str], title: str) -> list[str]:
+    """Drop the headline repeated at the top of the body, with short lines above it (a date,
+    a kicker) that only make sense as part of the page header."""
+    if not title:
+        return paragraphs
+    for index, paragraph in enumerate(paragraphs[:_TITLE_SEARCH_BLOCKS]):
+        if _same_text(paragraph, title):
+            return paragraphs[index + 1 :]
+        if len(paragraph) > _HEADER_LINE_MAX_CHARS:
+            break
+    return paragraphs
+
+
+_TITLE_SEARCH_BLOCKS = 3
+_HEADER_LINE_MAX_CHARS = 80
+
+
 def _wall(tree: HtmlElement, meta: PageMetadata) -> Access:
     """A consent dialog or a paywall prompt on a page whose article text is short."""
     page_text = _visible_text(tree)
@@ -528,6 +597,7 @@ def _extract(
         if sum(len(p) for p in slow) > sum(len(p) for p in paragraphs):
             paragraphs = slow
     paragraphs = _sibling_chunks(tree, paragraphs)
+    paragraphs = _leaf_text_blocks(tree, paragraphs)
     blocks = candidate_blocks(paragraphs)
     removed = 0
     if templates:
@@ -542,8 +612,7 @@ def _extract(
             paragraphs = templates.strip(paragraphs)
 
     title = normalize_paragraph(meta.title or "")
-    if paragraphs and title and _same_text(paragraphs[0], title):
-        paragraphs = paragraphs[1:]
+    paragraphs = _drop_leading_title(paragraphs, title)
     body_chars = sum(len(p) for p in paragraphs)
 
     access = Access.OPEN
