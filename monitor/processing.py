@@ -603,6 +603,7 @@ class ArticleStore:
                 analysis.canonical_url or analysis.final_url,
                 article.block_fingerprints,
                 article.block_texts,
+                applied=article.templates_applied,
             )
         repository = StoryRepository(session, self._alerts)
         urls = list(dict.fromkeys((analysis.page_url, analysis.final_url)))

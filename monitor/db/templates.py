@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -96,11 +96,16 @@ def record_page(
     url: str,
     fingerprints: Sequence[str],
     texts: Sequence[str] = (),
+    *,
+    applied: Collection[str] | None = None,
 ) -> RecordResult:
     """Count one article page's blocks for its source (idempotent per page URL).
 
     ``fingerprints`` are ``ExtractedArticle.block_fingerprints`` (``texts``, aligned, give the
-    report its samples). Runs inside the caller's transaction.
+    report its samples). ``applied`` (``ExtractedArticle.templates_applied``): the set the page
+    was cleaned with; template blocks of the source's current set that the page carries but
+    were not applied (it was analysed before the set reached its process) count as
+    ``learned`` too, so the caller's re-clean covers it. Runs inside the caller's transaction.
     """
     before = load_templates(session, source_id)
     distinct = list(dict.fromkeys(f for f in fingerprints if f))
@@ -112,7 +117,7 @@ def record_page(
         .returning(TemplatePage.__table__.c.id)
     ).first()
     if inserted is None:
-        return RecordResult(False, before)
+        return RecordResult(False, before, _stale(before, distinct, applied))
     now = utcnow()
     samples = dict(zip(fingerprints, texts, strict=False))
     if distinct:
@@ -136,7 +141,17 @@ def record_page(
         )
     _trim_window(session, source_id)
     after = load_templates(session, source_id)
-    return RecordResult(True, after, after.fingerprints - before.fingerprints)
+    learned = (after.fingerprints - before.fingerprints) | _stale(after, distinct, applied)
+    return RecordResult(True, after, learned)
+
+
+def _stale(
+    current: TemplateSet, fingerprints: Sequence[str], applied: Collection[str] | None
+) -> frozenset[str]:
+    """Template blocks on the page that its cleaning did not know about."""
+    if applied is None or not current:
+        return frozenset()
+    return frozenset(f for f in fingerprints if f in current.fingerprints and f not in applied)
 
 
 def _trim_window(session: Session, source_id: int) -> None:

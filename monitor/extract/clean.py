@@ -124,6 +124,9 @@ class ExtractedArticle:
     block_fingerprints: tuple[str, ...] = ()
     block_texts: tuple[str, ...] = ()  # the blocks' texts, aligned with block_fingerprints
     template_blocks_removed: int = 0
+    # The template fingerprints the page was cleaned with (to spot a page cleaned with an
+    # older set than the one its source has when it is stored).
+    templates_applied: frozenset[str] = frozenset()
 
     @property
     def paragraphs(self) -> list[str]:
@@ -652,6 +655,7 @@ def _extract(
         block_fingerprints=tuple(blocks),
         block_texts=tuple(text[:160] for text in blocks.values()),
         template_blocks_removed=removed,
+        templates_applied=templates.fingerprints if templates else frozenset(),
     )
 
 

@@ -114,3 +114,19 @@ def test_window_forgets_old_pages(sqlite_db: Database) -> None:
         assert pages == WINDOW
         assert load_templates(session, src).fingerprints == {new}
         assert session.scalars(select(TemplateBlock.fingerprint)).all() == [new]
+
+
+def test_page_cleaned_with_an_older_set_is_reported_for_re_cleaning(sqlite_db: Database) -> None:
+    cta, own = fingerprint(CTA_ES), fingerprint("a paragraph of its own")
+    with sqlite_db.session() as session:
+        src = source_id(session, "site")
+        for i in range(MIN_PAGES):
+            record_page(
+                session, src, f"https://s.example/{i}", [cta, fingerprint(f"p {chr(97 + i)}")]
+            )
+        # Analysed before the set was known (nothing applied): its template block is stale.
+        late = record_page(session, src, "https://s.example/late", [cta, own], applied=frozenset())
+        assert late.counted and late.learned == {cta}
+        # Analysed with the current set: nothing to re-clean.
+        fresh = record_page(session, src, "https://s.example/fresh", [cta, own], applied={cta})
+        assert fresh.counted and not fresh.learned
