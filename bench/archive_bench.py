@@ -1,7 +1,10 @@
 """The page archive on the extraction benchmark's real pages: compression ratio, compress and
 decompress time per page, archive write rate, and ``reprocess`` throughput over the archive
-(SQLite in a temporary folder). Usage: ``.venv/bin/python bench/archive_bench.py [PAGES_DIR]``
-(default: the ``html`` folder of ``$MONITOR_EXTRACTION_BENCH`` or ``<repo>/../shared/extraction-bench``)."""
+(SQLite in a temporary folder).
+
+Usage: ``.venv/bin/python bench/archive_bench.py [PAGES_DIR]`` (default: the ``html`` folder
+of ``$MONITOR_EXTRACTION_BENCH`` or ``<repo>/../shared/extraction-bench``).
+"""
 
 from __future__ import annotations
 
