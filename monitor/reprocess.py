@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -235,9 +235,11 @@ def search_archive(
         searched += 1
         analysis = analyse(copy)
         if analysis.article is not None and analysis.query_matched:
-            found.append((copy, analysis))
-    found.sort(key=lambda pair: (pair[1].near_miss, -pair[1].score, pair[0].id))
-    found = found[:limit]
+            # Keep the page's metadata, not its HTML; trim as we go so memory stays bounded.
+            found.append((replace(copy, body=b""), analysis))
+            if len(found) >= 2 * limit + 100:
+                found = _best(found, limit)
+    found = _best(found, limit)
     with db.session() as session:
         stored = stored_versions(session, _urls(a for _, a in found))
     hits = []
@@ -260,3 +262,10 @@ def search_archive(
             )
         )
     return hits, searched
+
+
+def _best(
+    found: list[tuple[ArchivedCopy, PageAnalysis]], limit: int
+) -> list[tuple[ArchivedCopy, PageAnalysis]]:
+    """The ``limit`` best hits: relevant before near misses, then by score, then oldest page."""
+    return sorted(found, key=lambda pair: (pair[1].near_miss, -pair[1].score, pair[0].id))[:limit]

@@ -120,3 +120,13 @@ def test_with_the_archive_off_nothing_is_kept(db: Database) -> None:
     ]
     summary = reprocess(db, config(db, query=COFFEE_QUERY))
     assert summary.pages == 0 and _article(db, page("coffee").url) is None
+
+
+def test_query_test_over_the_archive_keeps_the_best_hits(db: Database) -> None:
+    pipeline = Pipeline(db, config(db))
+    pipeline.fetch(page("grid"), page("wheat"), page("students"), page("coffee"))
+    every, searched = search_archive(db, pipeline.config, "russia* AND cuba*")
+    assert searched == 4 and len(every) == 3
+    assert [h.score for h in every] == sorted((h.score for h in every), reverse=True)
+    best, _ = search_archive(db, pipeline.config, "russia* AND cuba*", limit=1)
+    assert [h.url for h in best] == [every[0].url]
