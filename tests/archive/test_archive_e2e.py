@@ -6,12 +6,16 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from pathlib import Path
 
 from sqlalchemy import func, select
 
 from monitor.db.archive import iter_archived
+from monitor.db.engine import Database
+from monitor.db.migrate import upgrade
 from monitor.db.models import AlertDelivery, Article
 from monitor.demo.site import NewsWeb, Reply
+from tests.archive.helpers import COFFEE_QUERY, Pipeline, config, page
 from tests.faults.helpers import run_cli
 from tests.sites.fixtures import CrawlEnv
 
@@ -152,3 +156,33 @@ def test_reprocess_of_an_unknown_source_is_one_line(news_web: NewsWeb, crawl_env
     assert done.returncode == 2
     assert done.stderr.startswith("error: no source named 'nowhere'")
     assert done.stderr.strip().count("\n") == 0
+
+
+def test_reprocess_and_export_cli_on_postgresql(postgres_url: str, tmp_path: Path) -> None:
+    db = Database(postgres_url)
+    upgrade(db)
+    try:
+        Pipeline(db, config(db)).fetch(page("grid"), page("coffee"))
+        path = tmp_path / "monitor.toml"
+        path.write_text(
+            f"[database]\nurl = {json.dumps(postgres_url)}\n\n[query]\n"
+            f"match = {json.dumps(COFFEE_QUERY)}\n\n[relevance]\nenabled = false\n\n"
+            '[email]\nrecipients = ["analyst@example.org"]\n',
+            encoding="utf-8",
+        )
+        runs = [
+            run_cli("--config", str(path), "reprocess", "--json", cwd=tmp_path) for _ in range(2)
+        ]
+        assert all(r.returncode == 0 for r in runs), runs[-1].stderr
+        first, second = (json.loads(r.stdout) for r in runs)
+        assert first["outcomes"]["new"] == 1 and first["alerts"] == 1
+        assert second["outcomes"]["new"] == 0 and second["outcomes"]["unchanged"] == 1
+        out = tmp_path / "export"
+        done = run_cli("--config", str(path), "export", str(out), "--format", "jsonl", cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+        urls = [
+            json.loads(line)["url"] for line in (out / "stories.jsonl").read_text().splitlines()
+        ]
+        assert urls == [page("grid").url, page("coffee").url]
+    finally:
+        db.dispose()
