@@ -22,8 +22,9 @@ def upgrade() -> None:
     op.create_table(
         "page_archive",
         sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("url", sa.String(length=2048), nullable=False),
-        sa.Column("requested_url", sa.String(length=2048), nullable=True),
+        sa.Column("url_hash", sa.String(length=64), nullable=False),
+        sa.Column("url", sa.Text(), nullable=False),
+        sa.Column("requested_url", sa.Text(), nullable=True),
         sa.Column("source_name", sa.String(length=64), nullable=False),
         sa.Column("fetched_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("content_type", sa.String(length=255), nullable=True),
@@ -31,7 +32,7 @@ def upgrade() -> None:
         sa.Column("last_modified", sa.String(length=128), nullable=True),
         sa.Column("listed_title", sa.Text(), nullable=True),
         sa.Column("listed_published_at", sa.DateTime(timezone=True), nullable=True),
-        sa.Column("discovered_from", sa.String(length=2048), nullable=True),
+        sa.Column("discovered_from", sa.Text(), nullable=True),
         sa.Column("body_sha256", sa.String(length=64), nullable=False),
         sa.Column("compression", sa.String(length=8), nullable=False),
         sa.Column("raw_size", sa.Integer(), nullable=False),
@@ -41,7 +42,7 @@ def upgrade() -> None:
             "compression IN ('zstd', 'zlib', 'none')", name=op.f("ck_page_archive_compression")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_page_archive")),
-        sa.UniqueConstraint("url", name=op.f("uq_page_archive_url")),
+        sa.UniqueConstraint("url_hash", name=op.f("uq_page_archive_url_hash")),
     )
     with op.batch_alter_table("page_archive", schema=None) as batch_op:
         batch_op.create_index(

@@ -55,10 +55,11 @@ class ArchiveEntry:
     body: bytes
 
     def row(self) -> dict[str, Any]:
-        """The ``page_archive`` row (values clipped to the column sizes)."""
+        """The ``page_archive`` row (short header values clipped to their column sizes)."""
         return {
-            "url": self.url[:2048],
-            "requested_url": self.requested_url[:2048] if self.requested_url else None,
+            "url_hash": url_hash(self.url),
+            "url": self.url,
+            "requested_url": self.requested_url,
             "source_name": self.source_name[:64],
             "fetched_at": self.fetched_at,
             "content_type": self.content_type[:255] if self.content_type else None,
@@ -66,7 +67,7 @@ class ArchiveEntry:
             "last_modified": self.last_modified[:128] if self.last_modified else None,
             "listed_title": self.listed_title,
             "listed_published_at": self.listed_published_at,
-            "discovered_from": self.discovered_from[:2048] if self.discovered_from else None,
+            "discovered_from": self.discovered_from,
             "body_sha256": self.body_sha256,
             "compression": self.compression,
             "raw_size": self.raw_size,
@@ -106,6 +107,11 @@ class ArchivedCopy:
             listed_published_at=self.listed_published_at,
             discovered_from=self.discovered_from,
         )
+
+
+def url_hash(url: str) -> str:
+    """The archive's key of a URL: its sha256 in hex (URLs of any length)."""
+    return hashlib.sha256(url.encode("utf-8")).hexdigest()
 
 
 def compress(body: bytes) -> tuple[str, bytes]:
@@ -159,9 +165,9 @@ def _upsert(session: Session) -> Any:
     statement = _UPSERTS.get(dialect)
     if statement is None:
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
-        columns = [c.name for c in _TABLE.columns if c.name not in ("id", "url")]
+        columns = [c.name for c in _TABLE.columns if c.name not in ("id", "url_hash")]
         statement = insert.on_conflict_do_update(
-            index_elements=["url"], set_={name: insert.excluded[name] for name in columns}
+            index_elements=["url_hash"], set_={name: insert.excluded[name] for name in columns}
         )
         _UPSERTS[dialect] = statement
     return statement
@@ -183,7 +189,7 @@ def archive_pages(session: Session, pages: Iterable[FetchedPage | ArchiveEntry])
         if not entry.raw_size:
             continue
         row = entry.row()
-        rows[row["url"]] = row
+        rows[row["url_hash"]] = row
     if rows:
         session.connection().execute(_upsert(session), list(rows.values()))
 
@@ -279,7 +285,8 @@ def count_archived(
 
 def archived_page(session: Session, url: str) -> ArchivedCopy | None:
     """The kept copy of the page whose final URL is ``url`` (None when none is kept)."""
-    row = session.connection().execute(select(_TABLE).where(_TABLE.c.url == url)).first()
+    query = select(_TABLE).where(_TABLE.c.url_hash == url_hash(url))
+    row = session.connection().execute(query).first()
     return _copy(row) if row is not None else None
 
 

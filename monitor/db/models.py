@@ -406,8 +406,10 @@ class ArchivedPage(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    url: Mapped[str] = mapped_column(String(2048), unique=True)
-    requested_url: Mapped[str | None] = mapped_column(String(2048))
+    # Keyed by the sha256 of the URL (any length; ``monitor.db.archive.url_hash``).
+    url_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    requested_url: Mapped[str | None] = mapped_column(Text)
     source_name: Mapped[str] = mapped_column(String(64))
     fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     content_type: Mapped[str | None] = mapped_column(String(255))
@@ -415,7 +417,7 @@ class ArchivedPage(Base):
     last_modified: Mapped[str | None] = mapped_column(String(128))
     listed_title: Mapped[str | None] = mapped_column(Text)
     listed_published_at: Mapped[datetime | None] = mapped_column()
-    discovered_from: Mapped[str | None] = mapped_column(String(2048))
+    discovered_from: Mapped[str | None] = mapped_column(Text)
     body_sha256: Mapped[str] = mapped_column(String(64))
     compression: Mapped[str] = mapped_column(String(8), default="zstd")
     raw_size: Mapped[int] = mapped_column(default=0)

@@ -150,3 +150,15 @@ def test_a_corrupt_copy_is_one_clear_error() -> None:
 def test_archive_config_is_validated(section: dict[str, object], message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         config_from_dict({"archive": section})
+
+
+def test_a_long_url_is_kept_whole(db: Database) -> None:
+    long_url = "https://daily.example/story?" + "&".join(f"p{n}=value{n}" for n in range(400))
+    assert len(long_url) > 4000
+    page = FetchedPage(long_url, page_html(*RELEVANT["oil"]), "daily")
+    db.write(lambda s: archive_page(s, page))
+    db.write(lambda s: archive_page(s, page))  # the same key: replaced, not added
+    with db.session() as session:
+        copy = archived_page(session, long_url)
+        assert session.scalar(select(func.count()).select_from(ArchivedPage)) == 1
+    assert copy is not None and copy.url == long_url and copy.body == page.body
