@@ -491,13 +491,14 @@ class ArticleStore:
 
     @property
     def on_new_story(self) -> StoryAlertHook | None:
-        """Deprecated name of :attr:`alerts` (pass ``alerts=`` to the constructor)."""
+        """Removed: the hook is injected (``ArticleStore(db, alerts=...)`` or ``for_config``)."""
         return self._alerts
 
     @on_new_story.setter
     def on_new_story(self, hook: StoryAlertHook | None) -> None:
-        # Compatibility for callers that still set the hook after construction.
-        self._alerts = hook
+        # Loud, not silent: a hook set from outside used to be the production wiring, and an
+        # attribute nobody reads would drop every alert without a word.
+        raise TypeError("pass the alert hook to ArticleStore(db, alerts=...) or use for_config")
 
     # --- the near-duplicate index ------------------------------------------------------------
 

@@ -163,3 +163,10 @@ def test_a_retried_commit_stores_once_and_caches_once(db: Database) -> None:
     copy = [*paragraphs[:-1], paragraphs[-1] + " Reporting by a news agency."]
     joined = store.store(analyse("https://other.example/oil", title, copy))
     assert joined.outcome == "syndicated" and joined.story_id == result.story_id
+
+
+def test_the_alert_hook_cannot_be_set_from_outside(db: Database) -> None:
+    store = ArticleStore(db)
+    with pytest.raises(TypeError, match="alerts="):
+        store.on_new_story = story_hook(CONFIG)
+    assert store.alerts is None
