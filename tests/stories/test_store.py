@@ -4,7 +4,9 @@ a failed commit leaves no trace in the process caches."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import event, func, select
@@ -105,6 +107,22 @@ def test_access_and_date_method_are_stored(db: Database) -> None:
     plain = store.store(analyse("https://open.example/oil", *RELEVANT["oil"]))
     with db.session() as session:
         assert session.get_one(Article, plain.article_id).access == "open"
+    title, paragraphs = RELEVANT["oil"]
+    data = {
+        "@type": "NewsArticle",
+        "headline": title,
+        "datePublished": "2026-11-28T09:30:00Z",
+        "dateModified": "2026-11-29T10:00:00Z",
+    }
+    ld = f'<script type="application/ld+json">{json.dumps(data)}</script></head>'
+    body = page_html(title, paragraphs).replace(b"</head>", ld.encode(), 1)
+    dated = analyze_page(FetchedPage("https://dated.example/oil", body, "test"), DEFAULT_QUERY)
+    result = store.store(dated)
+    with db.session() as session:
+        article = session.get_one(Article, result.article_id)
+        assert article.published_method == "json_ld"
+        assert article.published_at == datetime(2026, 11, 28, 9, 30, tzinfo=UTC)
+        assert article.modified_at == datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
 
 
 def test_an_analysis_error_is_counted_and_not_remembered(db: Database) -> None:
