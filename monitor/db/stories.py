@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from sqlalchemy import Table, case, or_, select, text, update
+from sqlalchemy import Table, case, func, literal, or_, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from monitor.db.models import Article, ArticleRevision, FeedbackLabel, Story, utcnow
@@ -305,11 +305,20 @@ class StoryRepository:
             update(_ARTICLES)
             .where(a.id == stored.id)
             .values(
-                **row,
-                updated_at=now,
-                revision_count=a.revision_count + 1,
-                feed_published_at=page.listed_published_at,
-                date_disagreement=page.date_disagreement,
+                {
+                    **row,
+                    "updated_at": now,
+                    "revision_count": a.revision_count + 1,
+                    "date_disagreement": page.date_disagreement,
+                    # A revalidation has no listing and a page may drop its date: keep ours.
+                    "feed_published_at": func.coalesce(
+                        literal(page.listed_published_at, a.feed_published_at.type),
+                        a.feed_published_at,
+                    ),
+                    "published_at": func.coalesce(
+                        literal(row["published_at"], a.published_at.type), a.published_at
+                    ),
+                }
             )
         )
         story_id = stored.story.id if stored.story else None

@@ -188,3 +188,25 @@ def test_the_alert_hook_cannot_be_set_from_outside(db: Database) -> None:
     with pytest.raises(TypeError, match="alerts="):
         store.on_new_story = story_hook(CONFIG)
     assert store.alerts is None
+
+
+def test_an_edit_keeps_dates_it_does_not_see_and_a_skip_keeps_the_url_mapping(
+    db: Database,
+) -> None:
+    store = store_for(db)
+    title, paragraphs = RELEVANT["oil"]
+    listed = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
+    url = "https://r.example/oil"
+    page = FetchedPage(url, page_html(title, paragraphs), "test", listed_published_at=listed)
+    first = store.store(analyze_page(page, DEFAULT_QUERY))
+    edited = [*paragraphs, "The ministry added details on Thursday about the second cargo."]
+    revalidated = store.store(analyse(url, title, edited))  # no listing this time
+    assert revalidated.outcome == "updated"
+    with db.session() as session:
+        assert session.get_one(Article, first.article_id).feed_published_at == listed
+    broken = FetchedPage(url, b"\x89PNG\r\n\x1a\n", "test")
+    assert store.store(analyze_page(broken, DEFAULT_QUERY)).outcome == "skipped"
+    with db.session() as session:
+        seen = session.scalars(select(SeenUrl).where(SeenUrl.url == url)).one()
+        assert (seen.outcome, seen.article_id) == ("skipped", first.article_id)
+        assert "second cargo" in session.get_one(Article, first.article_id).text
