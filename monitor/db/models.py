@@ -462,43 +462,6 @@ class TemplateBlock(Base):
     last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class TemplatePage(Base):
-    """An article page of a source counted for template learning (once per page, however
-    often it is fetched); the last ``WINDOW`` pages of a source are kept, older ones leave the
-    counts again (:mod:`monitor.db.templates`)."""
-
-    __tablename__ = "template_pages"
-    __table_args__ = (
-        UniqueConstraint("source_id", "page_key", name="uq_template_pages_source_page"),
-        Index("ix_template_pages_source_seq", "source_id", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
-    page_key: Mapped[str] = mapped_column(String(64))
-    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    fingerprints: Mapped[list[Any]] = mapped_column(default=list)
-
-
-class TemplateBlock(Base):
-    """On how many of a source's counted pages a block fingerprint occurs (a site template
-    once it recurs on many of them), with a sample of its text for reports."""
-
-    __tablename__ = "template_blocks"
-    __table_args__ = (
-        UniqueConstraint("source_id", "fingerprint", name="uq_template_blocks_source_fp"),
-        Index("ix_template_blocks_source_pages", "source_id", "pages"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
-    fingerprint: Mapped[str] = mapped_column(String(16))
-    pages: Mapped[int] = mapped_column(default=0)
-    sample: Mapped[str] = mapped_column(Text, default="")
-    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
 __all__ = [
     "AlertDelivery",
     "ArchivedPage",
