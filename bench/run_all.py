@@ -40,6 +40,7 @@ def main() -> int:
         ("crawl_bench.py", sys.argv[1:]),
         ("worker_bench.py", []),
         ("web_bench.py", []),
+        ("archive_bench.py", []),
     )
     for script, args in benches:
         path = HERE / script

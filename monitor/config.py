@@ -236,6 +236,9 @@ class EmailConfig(_Strict):
     digest_schedule: str = "0 7 * * *"
     priority_query: str | None = None
     unsubscribe_url: str | None = None
+    # List stories already sent to a recipient whose articles were edited since, in a
+    # separate "updated" section of the next digest.
+    updated_section: bool = False
     password: SecretStr | None = Field(None, exclude=True, repr=False)
 
     _check_sched = field_validator("digest_schedule")(
@@ -326,6 +329,14 @@ class DaemonConfig(_Strict):
         return self
 
 
+class ArchiveConfig(_Strict):
+    """The page archive: every fetched article page kept compressed for ``monitor reprocess``."""
+
+    enabled: bool = True
+    max_age_days: float = Field(30.0, gt=0)
+    max_mb: float = Field(500.0, gt=0)
+
+
 class WorkerConfig(_Strict):
     """The long-running crawl worker (``monitor run`` starts one; ``monitor worker`` is one)."""
 
@@ -368,6 +379,7 @@ class MonitorConfig(_Strict):
     email: EmailConfig = EmailConfig()
     crawl: CrawlConfig = CrawlConfig()
     daemon: DaemonConfig = DaemonConfig()
+    archive: ArchiveConfig = ArchiveConfig()
     worker: WorkerConfig = WorkerConfig()
     queue: QueueConfig = QueueConfig()
     web: WebConfig = WebConfig()

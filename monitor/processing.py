@@ -1,9 +1,11 @@
-"""The article pipeline as plain functions: analyse a fetched page, then store it once.
+"""The article pipeline: analyse a fetched page (pure), then store it once (one transaction).
 
 ``analyze_page`` is pure CPU work (decode, clean, match, judge relevance, fingerprint) and
-runs in a worker process; ``ArticleStore.store`` is one database transaction (dedup, story
-clustering, the alert outbox). Scrapy pipelines, the CLI's ``extract`` and the benchmarks all
-call these.
+runs in a worker process. ``ArticleStore.store`` gathers what is stored already, asks the pure
+:func:`monitor.stories.decide.decide` what the page is (new, a copy, an edit, unchanged…) and
+lets :class:`monitor.db.stories.StoryRepository` apply it in one transaction (story rows,
+revisions, the alert outbox); its in-process caches change only after the commit. Scrapy
+pipelines, ``monitor reprocess``, the CLI's ``extract`` and the benchmarks call these.
 
 Matching has two stages: the boolean query is the recall gate, and a relevance model
 (:mod:`monitor.relevance`) judges whether a match is *about* the topic. A match the model
@@ -13,58 +15,63 @@ unless an analyst promotes it (:mod:`monitor.feedback`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import inspect
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import Table, case, or_, select, text, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy import Table, select
+from sqlalchemy.orm import Session
 
 from monitor.db.engine import Database
-from monitor.db.models import Article, FeedbackLabel, Story, url_key, utcnow
-from monitor.db.repository import latest_label, record_seen_urls, source_id
+from monitor.db.models import Article, Source, utcnow
+from monitor.db.repository import source_id
+from monitor.db.stories import Applied, StoryAlertHook, StoryRepository
+from monitor.db.templates import (
+    RecordResult,
+    TemplateCache,
+    load_templates,
+    record_page,
+    templates_changed,
+)
 from monitor.dedup import (
     StoryIndex,
     canonicalize_url,
     content_fingerprint,
+    estimated_similarity,
     minhash_signature,
     normalize_for_fingerprint,
-    same_site,
 )
-from monitor.extract import ExtractedArticle, Skipped, clean_page
-from monitor.query import CompiledQuery, compile_query, make_snippet
+from monitor.extract import (
+    Access,
+    DateFinding,
+    DateMethod,
+    ExtractedArticle,
+    Skipped,
+    TemplateSet,
+    clean_page,
+)
+from monitor.query import CompiledQuery, compile_query
+from monitor.query.snippet import Snippet, build_snippet
+from monitor.stories.decide import Decision, Skip, StoryState, decide
+from monitor.stories.outcomes import StoreOutcome
 
 if TYPE_CHECKING:
     from monitor.config import MonitorConfig
     from monitor.relevance import RelevanceModel, RelevanceVerdict
 
-# How far apart a feed's date and the page's date may be before we record a disagreement.
+logger = logging.getLogger(__name__)
+
+# How far apart a feed's date and the page's date may be before we record a disagreement
+# (used when the cleaner does not report ``date_conflict`` itself).
 DATE_DISAGREEMENT = timedelta(hours=36)
 STORY_WINDOW = timedelta(days=30)
-_STORIES: Table = Story.__table__  # type: ignore[assignment]
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
-
-T = TypeVar("T")
-
-
-def _insert(session: Session, table: Table, row: dict[str, Any]) -> int:
-    """INSERT one row (Core: no ORM flush); its new primary key."""
-    result = session.connection().execute(table.insert(), row)
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])
-
-
-def _persistent(session: Session, instance: T) -> T:
-    """Attach an ORM object describing an already inserted row as persistent (no SQL)."""
-    make_transient_to_detached(instance)
-    session.add(instance)
-    return instance
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,10 @@ class FetchedPage:
     listed_title: str | None = None
     listed_published_at: datetime | None = None
     discovered_from: str | None = None
+    # The response's validators and when it arrived (kept with the page in the archive).
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -106,21 +117,67 @@ class PageAnalysis:
     minhash: bytes | None = None
     listed_published_at: datetime | None = None
     date_disagreement: bool = False
+    snippet_spans: tuple[tuple[int, int], ...] = ()  # hit offsets into ``snippet``
+    # An unexpected error while analysing (logged with its traceback): never a skip reason.
+    error: str | None = None
+
+    @property
+    def has_article(self) -> bool:
+        return self.article is not None
+
+    @property
+    def title(self) -> str:
+        return self.article.title if self.article else ""
 
     @property
     def text(self) -> str:
         return self.article.text if self.article else ""
 
+    @property
+    def access(self) -> str:
+        """``open``, ``paywalled`` or ``consent_wall`` (what of the article the page shows)."""
+        return str(self.article.access) if self.article else Access.OPEN.value
+
+    @property
+    def article_row(self) -> dict[str, Any]:
+        """The ``articles`` columns that come from this analysis (the latest version)."""
+        article = self.article
+        assert article is not None
+        method = article.published_method
+        return {
+            "content_fingerprint": self.fingerprint,
+            "minhash": self.minhash,
+            "title": article.title,
+            "text": article.text,
+            "author": article.author,
+            "site_name": article.site_name,
+            "language": article.language,
+            "published_at": article.published_at,
+            "published_method": str(method) if method else None,
+            "modified_at": article.modified_at,
+            "access": self.access,
+            "matched_terms": list(self.matched_terms),
+            "snippet": self.snippet,
+            "snippet_spans": [list(span) for span in self.snippet_spans],
+            "score": self.score,
+            "relevance": self.relevance,
+            "relevance_reasons": list(self.relevance_reasons),
+            "near_miss": self.near_miss,
+        }
+
 
 @dataclass
 class StoreResult:
-    """What storing one analysed page did: ``outcome`` is a short counter name."""
+    """What storing one analysed page did."""
 
-    outcome: str
+    outcome: StoreOutcome
     article_id: int | None = None
     story_id: int | None = None
     alerts: int = 0
+    revision_id: int | None = None
     detail: dict[str, Any] = field(default_factory=dict)
+    # What counting the page's blocks for its source's template did (None: no article).
+    templates: RecordResult | None = None
 
 
 @lru_cache(maxsize=16)
@@ -216,25 +273,57 @@ def _trustworthy_canonical(declared: str | None, final_url: str) -> str:
     return final_url
 
 
+def _clean_page_keywords() -> frozenset[str]:
+    return frozenset(inspect.signature(clean_page).parameters)
+
+
+_CLEAN_PAGE_KEYWORDS = _clean_page_keywords()
+
+
+def _listed_date(page: FetchedPage) -> DateFinding | None:
+    if page.listed_published_at is None:
+        return None
+    return DateFinding(page.listed_published_at, DateMethod.FEED)
+
+
+def _error_analysis(page: FetchedPage, final_url: str, exc: BaseException) -> PageAnalysis:
+    return PageAnalysis(
+        page_url=page.url,
+        final_url=final_url,
+        source_name=page.source_name,
+        canonical_url=None,
+        listed_published_at=page.listed_published_at,
+        error=f"{type(exc).__name__}: {exc}"[:300],
+    )
+
+
 def analyze_page(
     page: FetchedPage,
     query_source: str,
     *,
     min_body_chars: int = 400,
     relevance: RelevanceGate | _Default | None = PROCESS_DEFAULT,
+    templates: TemplateSet | None = None,
 ) -> PageAnalysis:
     """Clean, match, judge and fingerprint one page; never raises for bad input.
 
     ``relevance``: the stage-2 gate (None: off, every query match is relevant).
+    ``templates``: the source's learned template blocks, removed by the cleaner.
+    A page without an article gets ``skip_reason``; an unexpected error (a bug) is logged
+    with its traceback and returned as ``error``, never disguised as a skip.
     """
     final_url = page.final_url or page.url
     result: ExtractedArticle | Skipped
+    options: dict[str, Any] = {"content_type": page.content_type, "min_body_chars": min_body_chars}
+    if templates is not None:
+        options["templates"] = templates
+    if "listed_date" in _CLEAN_PAGE_KEYWORDS:
+        options["listed_date"] = _listed_date(page)
     try:
-        result = clean_page(
-            page.body, final_url, content_type=page.content_type, min_body_chars=min_body_chars
-        )
-    except Exception:  # the cleaner must not take the crawl down; the page counts as skipped
-        result = Skipped("no_article")
+        result = clean_page(page.body, final_url, **options)
+    except Exception as exc:  # a bug in the cleaner: logged and counted, the crawl goes on
+        logger.exception("cannot analyse %s", final_url[:300])
+        return _error_analysis(page, final_url, exc)
     fallback_canonical: str | None
     try:
         fallback_canonical = canonicalize_url(final_url)
@@ -247,7 +336,7 @@ def analyze_page(
             source_name=page.source_name,
             listed_published_at=page.listed_published_at,
             canonical_url=fallback_canonical,
-            skip_reason=result.reason,
+            skip_reason=str(result.reason),
         )
     canonical: str | None
     declared = _trustworthy_canonical(result.canonical_url, final_url)
@@ -267,11 +356,15 @@ def analyze_page(
         verdict = gate.judge(result.title, result.body, result.language)
     near_miss = verdict is not None and not verdict.relevant
     normalized = normalize_for_fingerprint(result.body)
-    disagreement = bool(
-        page.listed_published_at
-        and result.published_at
-        and abs(page.listed_published_at - result.published_at) > DATE_DISAGREEMENT
-    )
+    if "date_conflict" in ExtractedArticle.__dataclass_fields__:
+        disagreement = bool(result.date_conflict)
+    else:  # pragma: no cover - a cleaner without its own date reconciliation
+        disagreement = bool(
+            page.listed_published_at
+            and result.published_at
+            and abs(page.listed_published_at - result.published_at) > DATE_DISAGREEMENT
+        )
+    snippet = build_snippet(result.body, match.spans) if match.matched else Snippet("", ())
     return PageAnalysis(
         page_url=page.url,
         final_url=final_url,
@@ -287,250 +380,287 @@ def analyze_page(
         language_unsupported=verdict.language_unsupported if verdict is not None else False,
         matched_terms=tuple(match.terms),
         score=match.score,
-        snippet=make_snippet(result.body, match.spans) if match.matched else "",
+        snippet=snippet.text,
+        snippet_spans=snippet.spans,
         fingerprint=content_fingerprint(result.body, normalized=normalized),
         minhash=minhash_signature(result.body, normalized=normalized) if match.matched else None,
         date_disagreement=disagreement,
     )
 
 
+def source_templates(
+    db: Database, source_name: str, cache: TemplateCache | None = None
+) -> TemplateSet | None:
+    """The learned template set of ``source_name`` (None for a source never stored)."""
+    with db.session() as session:
+        src = session.scalar(select(Source.id).where(Source.name == source_name))
+        if src is None:
+            return None
+        return cache.get(session, src) if cache is not None else load_templates(session, src)
+
+
+def analyze_for_source(
+    db: Database,
+    page: FetchedPage,
+    query_source: str,
+    *,
+    relevance: RelevanceGate | _Default | None = PROCESS_DEFAULT,
+    cache: TemplateCache | None = None,
+) -> PageAnalysis:
+    """:func:`analyze_page` with the page's source's learned templates (one read).
+
+    The one entry point of crawl workers (through :meth:`ArticleStore.analyze`) and
+    ``monitor reprocess``.
+    """
+    templates = source_templates(db, page.source_name, cache)
+    return analyze_page(page, query_source, relevance=relevance, templates=templates)
+
+
+@dataclass
+class _Pending:
+    """Cache changes of one transaction, applied only after it commits."""
+
+    source: tuple[str, int] | None = None
+    source_id: int | None = None
+    seen: list[tuple[int, bytes | None, int | None]] = field(default_factory=list)
+    templates: RecordResult | None = None
+    caught_up: bool = False  # ``seen`` holds every row written since the index's last id
+    last_article_id: int = 0
+    index: tuple[int, bytes, int] | None = None
+
+
 class ArticleStore:
-    """Stores analysed pages once: URL, exact-content and near-duplicate dedup, then the outbox.
+    """Stores analysed pages once: the pure story decision applied in one transaction.
 
     The in-memory story index is a cache of the database's MinHash signatures; before each
-    decision it catches up with rows other processes wrote (by id), under a write lock.
+    decision it reads (under the write lock) the rows other processes wrote since, and it
+    changes only after the transaction commits, so a retried or rolled-back write leaves no
+    trace in it. ``alerts`` writes the outbox rows of a story new to analysts.
     """
 
-    def __init__(self, db: Database, *, threshold: float | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        alerts: StoryAlertHook | None = None,
+        threshold: float | None = None,
+        archive_pages: bool = False,
+        config: MonitorConfig | None = None,
+    ) -> None:
         self.db = db
-        self._threshold = threshold
-        self._forget_cache()
-
-    def _forget_cache(self) -> None:
-        """Drop what this store cached from the database (reloaded by the next decision): a
-        transaction that did not commit may have cached rows that do not exist."""
-        threshold = self._threshold
+        self._alerts = alerts
+        self.archive_pages = archive_pages
+        # With a config, a page that teaches its source a new template block re-cleans the
+        # source's recent articles after the commit (monitor.db.templates.templates_changed).
+        self._config = config
+        self.templates = TemplateCache()
         self.index = StoryIndex(threshold=threshold) if threshold else StoryIndex()
         self._story_of: dict[int, int] = {}
         self._last_article_id = 0
         self._source_ids: dict[str, int] = {}  # source rows are never deleted
 
-    def _catch_up(self, session: Session) -> None:
+    @classmethod
+    def for_config(cls, db: Database, config: MonitorConfig) -> ArticleStore:
+        """The store as a crawl or reprocess uses it: the one alert hook, the archive flag."""
+        from monitor.alerts.outbox import story_hook
+
+        archive = getattr(config, "archive", None)
+        return cls(
+            db,
+            alerts=story_hook(config),
+            archive_pages=bool(getattr(archive, "enabled", False)),
+            config=config,
+        )
+
+    def analyze(
+        self,
+        page: FetchedPage,
+        query_source: str,
+        *,
+        relevance: RelevanceGate | _Default | None = PROCESS_DEFAULT,
+    ) -> PageAnalysis:
+        """:func:`analyze_page` with the source's learned templates (cached per source)."""
+        return analyze_for_source(
+            self.db, page, query_source, relevance=relevance, cache=self.templates
+        )
+
+    @property
+    def alerts(self) -> StoryAlertHook | None:
+        """The hook that writes a new story's alert outbox rows."""
+        return self._alerts
+
+    @property
+    def on_new_story(self) -> StoryAlertHook | None:
+        """Removed: the hook is injected (``ArticleStore(db, alerts=...)`` or ``for_config``)."""
+        return self._alerts
+
+    @on_new_story.setter
+    def on_new_story(self, hook: StoryAlertHook | None) -> None:
+        # Loud, not silent: a hook set from outside used to be the production wiring, and an
+        # attribute nobody reads would drop every alert without a word.
+        raise TypeError("pass the alert hook to ArticleStore(db, alerts=...) or use for_config")
+
+    # --- the near-duplicate index ------------------------------------------------------------
+
+    def _catch_up(self, session: Session, pending: _Pending) -> None:
+        """Read the rows written since the index was last brought up to date (not yet added)."""
         a = _ARTICLES.c
-        query = select(a.id, a.story_id, a.minhash).where(a.id > self._last_article_id)
+        query = select(a.id, a.minhash, a.story_id).where(a.id > self._last_article_id)
         if self._last_article_id == 0:  # first load: only stories that can still grow
             query = query.where(a.first_seen_at >= utcnow() - STORY_WINDOW)
         rows = session.connection().execute(query).all()
-        for article_id, story_id, signature in rows:
-            if signature is not None and story_id is not None:
-                self.index.add(article_id, signature)
-                self._story_of[article_id] = story_id
-            self._last_article_id = max(self._last_article_id, article_id)
+        pending.seen = [(row.id, row.minhash, row.story_id) for row in rows]
+        pending.caught_up = True
+        pending.last_article_id = max([self._last_article_id, *(row.id for row in rows)])
 
-    def store(self, analysis: PageAnalysis, *, kind: str = "site") -> StoreResult:
-        """Store one analysed page in one transaction; return what happened."""
-        attempts = 0
+    def _near_story(self, signature: bytes, pending: _Pending) -> int | None:
+        """The story of the most similar indexed (or just read) article, if any is near."""
+        candidates = list(self.index.find(signature))
+        for article_id, other, story_id in pending.seen:
+            if other is not None and story_id is not None:
+                similarity = estimated_similarity(signature, other)
+                if similarity >= self.index.threshold:
+                    candidates.append((article_id, similarity))
+        fresh = {article_id: story for article_id, _, story in pending.seen if story is not None}
+        for article_id, _similarity in sorted(candidates, key=lambda c: -c[1]):
+            story_id = fresh.get(article_id, self._story_of.get(article_id))
+            if story_id is not None:
+                return story_id
+        return None
 
-        def _attempt(session: Session) -> StoreResult:
-            nonlocal attempts
-            attempts += 1
-            if attempts > 1:  # the failed attempt (lock, lost connection) cached uncommitted rows
-                self._forget_cache()
-            return self._store(session, analysis, kind)
+    def _commit_caches(self, pending: _Pending) -> None:
+        if pending.source is not None:
+            self._source_ids[pending.source[0]] = pending.source[1]
+        if pending.templates is not None and pending.source_id is not None:
+            self.templates.note(pending.source_id, pending.templates)
+        entries = [(a, sig, story) for a, sig, story in pending.seen if sig is not None and story]
+        if pending.index is not None:
+            entries.append(pending.index)
+        for article_id, signature, story_id in entries:
+            assert signature is not None and story_id is not None
+            self.index.add(article_id, signature)
+            self._story_of[article_id] = story_id
+        if pending.caught_up:  # our own row came after everything read under the lock
+            ids = [pending.last_article_id, *(entry[0] for entry in entries)]
+            self._last_article_id = max(self._last_article_id, *ids)
 
-        try:
-            return self.db.write(_attempt)
-        except Exception:
-            self._forget_cache()
-            raise
+    # --- storing -----------------------------------------------------------------------------
 
-    def _store(self, session: Session, analysis: PageAnalysis, kind: str) -> StoreResult:
-        src = self._source_ids.get(analysis.source_name)
-        if src is None:
-            src = self._source_ids[analysis.source_name] = source_id(
-                session, analysis.source_name, kind
-            )
-        urls = list(dict.fromkeys((analysis.page_url, analysis.final_url)))
-        if analysis.article is None or not (analysis.matched or analysis.near_miss):
-            outcome = "skipped" if analysis.skip_reason else "not_matching"
-            record_seen_urls(
-                session,
-                urls,
-                outcome=outcome,
-                reason=analysis.skip_reason,
-                canonical_url=analysis.canonical_url,
-                source_id=src,
-            )
-            return StoreResult(outcome, detail={"reason": analysis.skip_reason})
-        if session.get_bind().dialect.name == "postgresql":
-            # Serialise story decisions across processes; SQLite's BEGIN IMMEDIATE already does.
-            session.execute(text("SELECT pg_advisory_xact_lock(4242)"))
-        result = self._store_matching(session, analysis, src)
-        record_seen_urls(
-            session,
-            urls,
-            outcome=result.outcome,
-            canonical_url=analysis.canonical_url,
-            source_id=src,
-            article_id=result.article_id,
-        )
+    def store(
+        self, analysis: PageAnalysis, *, kind: str = "site", page: FetchedPage | None = None
+    ) -> StoreResult:
+        """Store one analysed page in one transaction; return what happened.
+
+        With ``page`` and ``archive_pages`` the fetched HTML is kept in the page archive in
+        the same transaction (compressed before it starts).
+        """
+        entry = self._archive_entry(page)
+        result, pending = self.db.write(lambda session: self._store(session, analysis, kind, entry))
+        self._commit_caches(pending)
+        result.templates = pending.templates
+        if pending.templates is not None and pending.templates.learned:
+            self._reclean(analysis.source_name, pending.templates, result)
         return result
 
-    def _store_matching(self, session: Session, analysis: PageAnalysis, src: int) -> StoreResult:
-        # Core statements on the hot path (no ORM flush); ORM objects only where callers
-        # need them: an edited article's update and the new-story hook.
-        article = analysis.article
-        assert article is not None and analysis.canonical_url is not None
-        connection = session.connection()
-        a = _ARTICLES.c
-        existing = connection.execute(
-            select(a.id, a.story_id, a.content_fingerprint).where(
-                a.canonical_url_hash == url_key(analysis.canonical_url)
-            )
-        ).first()
-        if existing is not None:
-            if existing.content_fingerprint == analysis.fingerprint:
-                return StoreResult("duplicate", existing.id, existing.story_id)
-            edited = session.get_one(Article, existing.id)
-            edited.title = article.title
-            edited.text = article.text
-            edited.content_fingerprint = analysis.fingerprint
-            edited.minhash = analysis.minhash
-            edited.matched_terms = list(analysis.matched_terms)
-            edited.snippet = analysis.snippet
-            edited.score = analysis.score
-            edited.relevance = analysis.relevance
-            edited.relevance_reasons = list(analysis.relevance_reasons)
-            edited.near_miss = analysis.near_miss
-            edited.updated_at = utcnow()
-            edited.revision_count += 1
-            alerts = 0
-            if edited.story_id is not None:
-                alerts = self._join_story(session, edited.story_id, analysis, lambda: edited)
-            return StoreResult("updated", edited.id, edited.story_id, alerts)
-        same_text = connection.execute(
-            select(a.id, a.story_id, a.canonical_url)
-            .where(a.content_fingerprint == analysis.fingerprint)
-            .order_by(a.id)
-        ).all()
-        for other in same_text:
-            if same_site(other.canonical_url, analysis.canonical_url):
-                return StoreResult("duplicate", other.id, other.story_id)
-        self._catch_up(session)
-        story_id: int | None = None
-        if same_text:
-            story_id = same_text[0].story_id
-        elif analysis.minhash is not None:
-            for candidate_id, _similarity in self.index.find(analysis.minhash):
-                story_id = self._story_of.get(candidate_id)
-                if story_id is not None:
-                    break
-        now = utcnow()
-        story_row: dict[str, Any] | None = None
-        if story_id is None:
-            story_row = {
-                "title": article.title,
-                "created_at": now,
-                "score": analysis.score,
-                "article_count": 1,
-                "relevance": analysis.relevance,
-                "near_miss": analysis.near_miss,
-            }
-            story_id = _insert(session, _STORIES, story_row)
+    def _reclean(self, source_name: str, learned: RecordResult, result: StoreResult) -> None:
+        """The source learned a template block: clean its recent articles again."""
+        if self._config is None:
+            return
+        try:
+            summary = templates_changed(self.db, self._config, source_name, learned, store=self)
+        except Exception as exc:  # the page itself is stored; the re-clean is retried later
+            logger.exception("re-cleaning %s after a new template failed", source_name)
+            result.detail["reclean_error"] = f"{type(exc).__name__}: {exc}"[:300]
         else:
-            connection.execute(
-                update(_STORIES)
-                .where(_STORIES.c.id == story_id)
-                .values(
-                    article_count=_STORIES.c.article_count + 1,
-                    score=case(
-                        (_STORIES.c.score < analysis.score, analysis.score),
-                        else_=_STORIES.c.score,
-                    ),
-                )
-            )
-        article_row: dict[str, Any] = {
-            "canonical_url": analysis.canonical_url,
-            "url": analysis.final_url,
-            "source_id": src,
-            "story_id": story_id,
-            "content_fingerprint": analysis.fingerprint,
-            "minhash": analysis.minhash,
-            "title": article.title,
-            "text": article.text,
-            "author": article.author,
-            "site_name": article.site_name,
-            "language": article.language,
-            "published_at": article.published_at,
-            "feed_published_at": analysis.listed_published_at,
-            "date_disagreement": analysis.date_disagreement,
-            "first_seen_at": now,
-            "updated_at": now,
-            "revision_count": 0,
-            "matched_terms": list(analysis.matched_terms),
-            "snippet": analysis.snippet,
-            "score": analysis.score,
-            "relevance": analysis.relevance,
-            "relevance_reasons": list(analysis.relevance_reasons),
-            "near_miss": analysis.near_miss,
-        }
-        article_id = _insert(session, _ARTICLES, article_row)
-        if analysis.minhash is not None:
-            self.index.add(article_id, analysis.minhash)
-            self._story_of[article_id] = story_id
-        self._last_article_id = max(self._last_article_id, article_id)
-        alerts = 0
-        if story_row is not None:
-            if not analysis.near_miss and self.on_new_story is not None:
-                # The hook gets ORM objects of the rows just inserted, attached to the session
-                # as persistent (no SQL is emitted; changes the hook makes are flushed as usual).
-                story = _persistent(session, Story(id=story_id, **story_row))
-                row = _persistent(session, Article(id=article_id, **article_row))
-                alerts = self.on_new_story(session, story, row)
-            return StoreResult(
-                "near_miss" if analysis.near_miss else "new", article_id, story_id, alerts
-            )
-        alerts = self._join_story(
-            session,
-            story_id,
-            analysis,
-            lambda: _persistent(session, Article(id=article_id, **article_row)),
-        )
-        return StoreResult("syndicated", article_id, story_id, alerts)
+            result.detail["recleaned"] = getattr(summary, "pages", None)
 
-    def _join_story(
+    def _archive_entry(self, page: FetchedPage | None) -> Any:
+        if page is None or not self.archive_pages:
+            return None
+        from monitor.db.archive import archive_entry
+
+        return archive_entry(page)
+
+    def _store(
+        self, session: Session, analysis: PageAnalysis, kind: str, entry: Any
+    ) -> tuple[StoreResult, _Pending]:
+        pending = _Pending()
+        if analysis.error is not None:  # nothing remembered: the page is tried again
+            return StoreResult(StoreOutcome.ERROR, detail={"error": analysis.error}), pending
+        src = self._source_ids.get(analysis.source_name)
+        if src is None:
+            src = source_id(session, analysis.source_name, kind)
+            pending.source = (analysis.source_name, src)
+        pending.source_id = src
+        if entry is not None:
+            from monitor.db.archive import archive_page
+
+            archive_page(session, entry)
+        article = analysis.article
+        if article is not None:  # every article page teaches its source's template
+            pending.templates = record_page(
+                session,
+                src,
+                analysis.canonical_url or analysis.final_url,
+                article.block_fingerprints,
+                article.block_texts,
+                applied=article.templates_applied,
+            )
+        repository = StoryRepository(session, self._alerts)
+        urls = list(dict.fromkeys((analysis.page_url, analysis.final_url)))
+        if analysis.article is None or analysis.canonical_url is None:
+            decision = decide(analysis, None, (), None)
+            reason = decision.reason if isinstance(decision, Skip) else None
+            repository.record_seen(
+                urls,
+                decision.outcome,
+                canonical_url=analysis.canonical_url,
+                source_id=src,
+                reason=reason,
+            )
+            return StoreResult(decision.outcome, detail={"reason": reason}), pending
+        repository.lock()
+        by_url = repository.by_url(analysis.canonical_url)
+        decision = self._decide(repository, analysis, by_url is None, pending, by_url)
+        applied = repository.apply(decision, analysis, src)
+        pending.index = applied.index
+        repository.record_seen(
+            urls,
+            applied.outcome,
+            canonical_url=analysis.canonical_url,
+            source_id=src,
+            article_id=applied.article_id,
+        )
+        return _result(decision, applied), pending
+
+    def _decide(
         self,
-        session: Session,
-        story_id: int,
+        repository: StoryRepository,
         analysis: PageAnalysis,
-        article: Callable[[], Article],
-    ) -> int:
-        """A copy joined (or was edited in) a story: raise its relevance to the copy's; a
-        relevant copy promotes a near-miss story (alerted now) unless an analyst demoted it."""
-        s = _STORIES.c
-        if analysis.relevance is not None:
-            session.connection().execute(
-                update(_STORIES)
-                .where(
-                    s.id == story_id, or_(s.relevance.is_(None), s.relevance < analysis.relevance)
-                )
-                .values(relevance=analysis.relevance)
-            )
-        if analysis.near_miss:
-            return 0
-        near_miss = (
-            session.connection().execute(select(s.near_miss).where(s.id == story_id)).scalar()
-        )
-        if not near_miss or latest_label(session, story_id) == FeedbackLabel.IRRELEVANT:
-            return 0
-        session.connection().execute(
-            update(_STORIES).where(s.id == story_id).values(near_miss=False)
-        )
-        if self.on_new_story is None:
-            return 0
-        story = session.get_one(Story, story_id)
-        session.refresh(story)
-        return int(self.on_new_story(session, story, article()))
+        new_url: bool,
+        pending: _Pending,
+        by_url: Any,
+    ) -> Decision:
+        if not new_url or not (analysis.matched or analysis.near_miss):
+            return decide(analysis, by_url, (), None)
+        same = repository.same_fingerprint(analysis.fingerprint)
+        near: StoryState | None = None
+        if not same and analysis.minhash is not None:
+            self._catch_up(repository.session, pending)
+            near = repository.story_state(self._near_story(analysis.minhash, pending))
+        return decide(analysis, None, same, near)
 
-    # Set by the caller: writes the outbox rows for a new story inside the same transaction.
-    on_new_story: Any = None
+
+def _result(decision: Decision, applied: Applied) -> StoreResult:
+    detail: dict[str, Any] = {}
+    edit = getattr(decision, "edit", None)
+    if edit is not None:
+        detail["edit"] = edit.summary
+    return StoreResult(
+        applied.outcome,
+        applied.article_id,
+        applied.story_id,
+        applied.alerts,
+        applied.revision_id,
+        detail,
+    )

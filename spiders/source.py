@@ -332,6 +332,9 @@ class SourceSpider(Spider):
             listed_title=response.meta.get("listed_title"),
             listed_published_at=response.meta.get("listed_published_at"),
             discovered_from=response.meta.get("discovered_from"),
+            etag=_header(response, "ETag"),
+            last_modified=_header(response, "Last-Modified"),
+            fetched_at=utcnow(),
         )
 
     # --- articles ---------------------------------------------------------------------------

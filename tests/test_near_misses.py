@@ -45,9 +45,7 @@ def analyse(
 
 
 def store_for(db: Database) -> ArticleStore:
-    store = ArticleStore(db)
-    store.on_new_story = story_hook(CONFIG)
-    return store
+    return ArticleStore(db, alerts=story_hook(CONFIG))
 
 
 def alerts(db: Database, story_id: int) -> list[tuple[str, str, str]]:

@@ -59,14 +59,17 @@ def test_seed_pages_match_and_store_once(db: Database) -> None:
     again = store.store(
         analyse("http://www.havana.example/2026/11/ties/#comments", title, paragraphs)
     )
-    assert again.outcome == "duplicate"
+    assert again.outcome == "unchanged"  # the same canonical URL fetched again
     assert counts(db) == (1, 1)
     with db.session() as session:
         article = session.scalars(select(Article)).one()
         assert article.canonical_url == "https://havana.example/2026/11/ties"
         assert article.text.startswith(title + "\n\n")
         assert article.matched_terms
-        assert "[" in article.snippet
+        assert article.snippet_spans  # hits as offsets into the plain snippet
+        hits = {article.snippet[start:end].lower() for start, end in article.snippet_spans}
+        assert hits & {term.lower() for term in article.matched_terms}
+        assert "[" not in article.snippet
 
 
 def test_edited_article_updates_without_new_story(db: Database) -> None:

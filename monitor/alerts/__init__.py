@@ -1,6 +1,6 @@
 """Alerts: the outbox written with each new story, and digests sent from it by email and apprise.
 
-Public API: :func:`enqueue_story_alerts` (the ``ArticleStore.on_new_story`` hook, see
+Public API: :func:`enqueue_story_alerts` (the ``ArticleStore(db, alerts=...)`` hook, see
 :func:`story_hook`), :func:`send_digests`, :func:`check_smtp`, and the operator alerts
 :func:`raise_operator_alert` / :func:`resolve_operator_alert`.
 """

@@ -129,7 +129,7 @@ def enqueue_story_alerts(
 
 
 def story_hook(config: MonitorConfig) -> Callable[[Session, Story, Article], int]:
-    """A callable for ``ArticleStore.on_new_story`` bound to ``config``."""
+    """The one alert hook (``ArticleStore(db, alerts=story_hook(config))``) bound to ``config``."""
 
     def _hook(session: Session, story: Story, article: Article) -> int:
         return enqueue_story_alerts(session, story, article, config)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from email import policy
 from email.message import EmailMessage
@@ -34,7 +34,8 @@ from monitor.alerts.sanitize import (
     truncate,
     url_host,
 )
-from monitor.db.models import Story
+from monitor.db.models import AlertDelivery, Article, ArticleRevision, Story
+from monitor.query.snippet import spans_to_segments
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 BRAND = "Russia–Cuba monitor"
@@ -68,12 +69,25 @@ class HeaderInjectionError(ValueError):
     """A built message does not have exactly the intended recipients and headers."""
 
 
+ACCESS_BADGES = {"paywalled": "Paywalled", "consent_wall": "Consent wall"}
+
+
+def access_badge(access: str | None) -> str:
+    """The digest's badge for a copy whose text is not all visible (empty when open)."""
+    return ACCESS_BADGES.get(access or "open", "")
+
+
 @dataclass(frozen=True)
 class StoryLink:
     """One copy of a story: where it was published."""
 
     url: str
     outlet: str
+    access: str = "open"
+
+    @property
+    def badge(self) -> str:
+        return access_badge(self.access)
 
 
 @dataclass(frozen=True)
@@ -93,6 +107,13 @@ class DigestStory:
     score: float
     relevance: float | None = None  # the best copy's relevance (None: the model was off)
     reasons: list[str] = field(default_factory=list)  # why, strongest first
+    access: str = "open"  # the lead copy's: open, paywalled or consent_wall
+    update_note: str = ""  # in the "updated" section: when and how the story was edited
+
+    @property
+    def badge(self) -> str:
+        """``Paywalled`` / ``Consent wall`` when only the headline and teaser are free."""
+        return access_badge(self.access)
 
     @property
     def reason_line(self) -> str:
@@ -165,26 +186,49 @@ def render_parts(kind: str, context: dict[str, Any]) -> tuple[str, str, str]:
     return clean_header(subject, MAX_SUBJECT_CHARS), text, html
 
 
-def snippet_segments(snippet: str, max_chars: int = MAX_SNIPPET_CHARS) -> list[tuple[str, bool]]:
-    """Split a stored snippet (hits marked ``[hit]``) into ``(text, is_hit)`` segments."""
-    snippet = clean_line(snippet)
+def _bounded(pieces: Iterable[tuple[str, bool]], max_chars: int) -> list[tuple[str, bool]]:
     segments: list[tuple[str, bool]] = []
     used = 0
+    for text, hit in pieces:
+        if not text or used >= max_chars:
+            continue
+        if used + len(text) > max_chars:
+            text = truncate(text, max_chars - used)
+        segments.append((text, hit))
+        used += len(text)
+    return segments
+
+
+def snippet_segments(snippet: str, max_chars: int = MAX_SNIPPET_CHARS) -> list[tuple[str, bool]]:
+    """Split a snippet whose hits are marked ``[hit]`` into ``(text, is_hit)`` segments.
+
+    Only for snippets stored before hit offsets existed (``snippet_spans`` is NULL) and for
+    hand-written samples; see :func:`stored_snippet_segments`.
+    """
+    snippet = clean_line(snippet)
+    pieces: list[tuple[str, bool]] = []
     position = 0
     for match in [*_HIT.finditer(snippet), None]:
         start = match.start() if match else len(snippet)
-        plain = snippet[position:start]
-        pieces = [(plain, False)] + ([(match.group(1), True)] if match else [])
-        for text, hit in pieces:
-            if not text or used >= max_chars:
-                continue
-            if used + len(text) > max_chars:
-                text = truncate(text, max_chars - used)
-            segments.append((text, hit))
-            used += len(text)
+        pieces.append((snippet[position:start], False))
         if match:
+            pieces.append((match.group(1), True))
             position = match.end()
-    return segments
+    return _bounded(pieces, max_chars)
+
+
+def stored_snippet_segments(
+    snippet: str, spans: Sequence[Sequence[int]] | None, max_chars: int = MAX_SNIPPET_CHARS
+) -> list[tuple[str, bool]]:
+    """An article's stored snippet as segments: hits from its offsets, so a literal ``[…]``
+    in the text stays text; rows without offsets (``None``) still mark hits with brackets."""
+    if spans is None:
+        return snippet_segments(snippet, max_chars)
+    pieces = [(clean_inline(text), hit) for text, hit in spans_to_segments(snippet, spans)]
+    if pieces:
+        pieces[0] = (pieces[0][0].lstrip(), pieces[0][1])
+        pieces[-1] = (pieces[-1][0].rstrip(), pieces[-1][1])
+    return _bounded(pieces, max_chars)
 
 
 def format_when(moment: datetime, tz: ZoneInfo) -> str:
@@ -221,7 +265,7 @@ def _story_view(story: Story, tz: ZoneInfo) -> DigestStory:
         if outlet and outlet not in outlets:
             outlets.append(outlet)
         if url and all(link.url != url for link in links) and len(links) < MAX_LINKS_PER_STORY:
-            links.append(StoryLink(url=url, outlet=outlet or "link"))
+            links.append(StoryLink(url=url, outlet=outlet or "link", access=article.access))
     times = [a.published_at or a.first_seen_at for a in articles] or [story.created_at]
     published = min(times)
     terms: list[str] = []
@@ -230,7 +274,10 @@ def _story_view(story: Story, tz: ZoneInfo) -> DigestStory:
             cleaned = clean_line(term, 60)
             if cleaned and cleaned not in terms:
                 terms.append(cleaned)
-    snippet = (lead.snippet or lead.text[:MAX_SNIPPET_CHARS]) if lead else ""
+    if lead is not None and lead.snippet:
+        segments = stored_snippet_segments(lead.snippet, lead.snippet_spans)
+    else:  # no snippet: the start of the text, without hits
+        segments = stored_snippet_segments(lead.text[:MAX_SNIPPET_CHARS] if lead else "", [])
     languages = sorted({clean_line(a.language, 16).upper() for a in articles if a.language})
     return DigestStory(
         story_id=story.id,
@@ -242,11 +289,12 @@ def _story_view(story: Story, tz: ZoneInfo) -> DigestStory:
         published_label=format_when(published, tz),
         language=", ".join(languages),
         terms=terms[:12],
-        segments=snippet_segments(snippet),
+        segments=segments,
         links=links,
         score=story.score,
         relevance=story.relevance,
         reasons=[clean_line(str(r), 120) for r in (lead.relevance_reasons or [])] if lead else [],
+        access=lead.access if lead else "open",
     )
 
 
@@ -268,6 +316,56 @@ def load_stories(session: Session, story_ids: Iterable[int], tz: ZoneInfo) -> li
             s.story_id,
         )
     )
+    return views
+
+
+def load_updated_stories(
+    session: Session,
+    recipient: str,
+    *,
+    since: datetime | None,
+    until: datetime,
+    tz: ZoneInfo,
+    exclude: Iterable[int] = (),
+) -> list[DigestStory]:
+    """Stories already sent to ``recipient`` whose articles were edited in ``(since, until]``
+    (for ``[email] updated_section``), most recently edited first, each with its edit note."""
+    revised = (
+        select(Article.story_id, ArticleRevision.revised_at, ArticleRevision.id)
+        .join(Article, Article.id == ArticleRevision.article_id)
+        .where(
+            ArticleRevision.revised_at <= until,
+            Article.story_id.in_(
+                select(AlertDelivery.story_id).where(
+                    AlertDelivery.recipient == recipient, AlertDelivery.status == "sent"
+                )
+            ),
+        )
+        .order_by(ArticleRevision.revised_at, ArticleRevision.id)
+    )
+    if since is not None:
+        revised = revised.where(ArticleRevision.revised_at > since)
+    skip = set(exclude)
+    latest: dict[int, datetime] = {}
+    edits: dict[int, int] = {}
+    for story_id, revised_at, _ in session.execute(revised):
+        if story_id is None or story_id in skip:
+            continue
+        latest[story_id] = revised_at
+        edits[story_id] = edits.get(story_id, 0) + 1
+    if not latest:
+        return []
+    stories = session.scalars(
+        select(Story).where(Story.id.in_(latest)).options(selectinload(Story.articles))
+    ).all()
+    views = []
+    for story in stories:
+        count = edits[story.id]
+        note = f"edited {format_when(latest[story.id], tz)}" + (
+            f" ({count} revisions)" if count > 1 else ""
+        )
+        views.append(replace(_story_view(story, tz), update_note=note))
+    views.sort(key=lambda v: (-latest[v.story_id].timestamp(), v.story_id))
     return views
 
 
@@ -346,6 +444,7 @@ def verify_message(data: bytes, recipients: Sequence[str], message_id: str) -> N
 def digest_context(
     stories: Sequence[DigestStory],
     *,
+    updated: Sequence[DigestStory] = (),
     recipient: str,
     tz: ZoneInfo,
     period_start: datetime | None,
@@ -361,6 +460,7 @@ def digest_context(
     return {
         "brand": BRAND,
         "stories": shown,
+        "updated": list(updated[:MAX_STORIES_PER_MESSAGE]),
         "count": count,
         "hidden": count - len(shown),
         "noun": noun,
@@ -388,11 +488,13 @@ def render_digest(
     unsubscribe_url: str | None = None,
     instant: bool = False,
     build: bool = True,
+    updated: Sequence[DigestStory] = (),
 ) -> RenderedMessage:
     """Render one digest for one recipient; with ``build`` also the verified MIME message."""
     tz = ZoneInfo(timezone)
     context = digest_context(
         stories,
+        updated=updated,
         recipient=recipient,
         tz=tz,
         period_start=period_start,

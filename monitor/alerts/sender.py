@@ -48,6 +48,7 @@ from monitor.alerts.render import (
     HeaderInjectionError,
     RenderedMessage,
     load_stories,
+    load_updated_stories,
     make_message_id,
     render_digest,
 )
@@ -452,9 +453,21 @@ def _note_error(db: Database, digest_id: int, error: str) -> None:
 
 def _render(run: _Run, target: Target, batch: Batch) -> RenderedMessage:
     tz = ZoneInfo(target.recipient.timezone)
+    email = run.config.email
     with run.db.session() as session:
         stories = load_stories(session, batch.story_ids, tz)
-    email = run.config.email
+        updated = (
+            load_updated_stories(
+                session,
+                target.recipient.address,
+                since=batch.period_start,
+                until=batch.period_end,
+                tz=tz,
+                exclude=batch.story_ids,
+            )
+            if email.updated_section
+            else []
+        )
     return render_digest(
         stories,
         recipient=target.recipient.address,
@@ -467,6 +480,7 @@ def _render(run: _Run, target: Target, batch: Batch) -> RenderedMessage:
         unsubscribe_url=email.unsubscribe_url,
         instant=batch.instant,
         build=target.is_email,
+        updated=updated,
     )
 
 

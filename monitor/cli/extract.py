@@ -68,6 +68,8 @@ def _analysis_json(source: str, analysis: PageAnalysis) -> dict[str, Any]:
         "url": analysis.final_url,
         "canonical_url": analysis.canonical_url,
         "skipped": analysis.skip_reason,
+        "error": analysis.error,
+        "access": analysis.access,
         # The final decision, the one the pipeline stores and alerts on.
         "matched": analysis.matched,
         "query_matched": analysis.query_matched,
@@ -78,11 +80,16 @@ def _analysis_json(source: str, analysis: PageAnalysis) -> dict[str, Any]:
         "matched_terms": list(analysis.matched_terms),
         "score": analysis.score,
         "snippet": analysis.snippet,
+        "snippet_spans": [list(span) for span in analysis.snippet_spans],
         "title": article.title if article else None,
         "author": article.author if article else None,
         "published_at": article.published_at.isoformat()
         if article and article.published_at
         else None,
+        "published_method": str(article.published_method)
+        if article and article.published_method
+        else None,
+        "modified_at": article.modified_at.isoformat() if article and article.modified_at else None,
         "site_name": article.site_name if article else None,
         "language": article.language if article else None,
         "fingerprint": analysis.fingerprint or None,

@@ -1,5 +1,5 @@
-"""``monitor``: init, crawl, run, articles, feedback, export, digest, status, sources, query,
-extract, relevance, web.
+"""``monitor``: init, crawl, run, articles, feedback, export, reprocess, digest, status, sources,
+query, extract, relevance, web.
 
 Exit codes: 0 ok, 1 failure, 2 usage or configuration error. Errors are one line on stderr.
 """
@@ -216,6 +216,8 @@ def articles(
             .order_by(Article.first_seen_at.desc(), Article.id.desc())
             .options(selectinload(Article.story))
         )
+        if as_json:
+            query = query.options(selectinload(Article.revisions))
         if since_at is not None:
             query = query.where(Article.first_seen_at >= since_at)
         rows = session.scalars(query.limit(limit)).all()
@@ -237,12 +239,17 @@ def articles(
                 strip_control(row.site_name or _host(row.canonical_url)),
                 strip_control(row.language or ""),
                 "" if row.relevance is None else f"{row.relevance:.2f}",
-                strip_control(row.title)[:80],
+                _badge(row.access) + strip_control(row.title)[:80],
                 strip_control("; ".join(map(str, row.relevance_reasons or [])))[:80]
                 if near_misses
                 else strip_control(", ".join(map(str, row.matched_terms)))[:40],
             )
         console.print(table)
+
+
+def _badge(access: str) -> str:
+    """``[paywalled] `` / ``[consent wall] `` before a title whose text is not all visible."""
+    return "" if access == "open" else f"[{access.replace('_', ' ')}] "
 
 
 def _host(url: str) -> str:
@@ -266,6 +273,8 @@ def _article_json(row: Any) -> dict[str, Any]:
         "site_name": row.site_name,
         "language": row.language,
         "published_at": _iso(row.published_at),
+        "published_method": row.published_method,
+        "modified_at": _iso(row.modified_at),
         "feed_published_at": _iso(row.feed_published_at),
         "date_disagreement": row.date_disagreement,
         "first_seen_at": _iso(row.first_seen_at),
@@ -277,8 +286,23 @@ def _article_json(row: Any) -> dict[str, Any]:
         "relevance_reasons": list(row.relevance_reasons or []),
         # The story's decision (a copy of a relevant story is not a near miss).
         "near_miss": row.story.near_miss if row.story is not None else row.near_miss,
+        "access": row.access,
         "snippet": row.snippet,
-        "text": row.text,
+        # Hit offsets into the snippet (None on articles stored before they existed, whose
+        # snippet marks hits with [brackets]).
+        "snippet_spans": row.snippet_spans,
+        "text": row.text,  # always the latest version
+        "revisions": [
+            {
+                "revised_at": _iso(revision.revised_at),
+                "title": revision.title,
+                "title_changed": revision.title_changed,
+                "paragraphs_added": revision.paragraphs_added,
+                "paragraphs_removed": revision.paragraphs_removed,
+                "diff": revision.diff,
+            }
+            for revision in row.revisions
+        ],
     }
 
 
@@ -324,19 +348,72 @@ def export(
     ctx: typer.Context,
     directory: Annotated[Path, typer.Argument(help="Folder to write the story files into.")],
     since: Annotated[str | None, typer.Option(help="ISO date or age like 12h, 7d.")] = None,
+    export_format: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="txt: the story files; jsonl: also stories.jsonl (URL, outlet, language, "
+            "dates and their method, access, relevance and text per story).",
+        ),
+    ] = "txt",
+    near_misses: Annotated[
+        bool, typer.Option("--near-misses", help="Export only the near misses instead.")
+    ] = False,
 ) -> None:
-    """Write one seed-format .txt file per story into DIR (re-running writes the same files)."""
-    from monitor.export import export_stories
+    """Write one seed-format .txt file per story into DIR (re-running writes the same files).
 
+    A story's file name never changes: it is numbered by the story's first-seen order.
+    """
+    from monitor.export import JSONL_NAME, export_stories
+
+    if export_format not in ("txt", "jsonl"):
+        raise typer.BadParameter(f"{export_format!r}: use 'txt' or 'jsonl'", param_hint="--format")
+    jsonl = export_format == "jsonl"
     db = _state(ctx).database()
     try:
-        files = export_stories(db, directory, since=parse_since(since))
+        files = export_stories(
+            db, directory, since=parse_since(since), near_misses=near_misses, jsonl=jsonl
+        )
     except OSError as exc:
         raise MonitorError(f"cannot write to {directory}: {exc.strerror}") from exc
     changed = sum(1 for f in files if f.changed)
     console.print(
         f"exported {len(files)} stor{'y' if len(files) == 1 else 'ies'} to {directory} "
-        f"({changed} written, {len(files) - changed} unchanged)"
+        f"({changed} written, {len(files) - changed} unchanged"
+        + (f"; {JSONL_NAME} rewritten)" if jsonl else ")")
+    )
+
+
+@app.command()
+def reprocess(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option(help="Only pages fetched since: ISO date or age like 12h, 7d.")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", "-s", help="Only this source.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Analyse and classify only; write nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The summary as one JSON line.")] = False,
+) -> None:
+    """Run today's cleaner, query and relevance model over the archived pages: a page that
+    matches now is stored and alerted as new, an article whose text changed is updated."""
+    from monitor.cli.reprocess import reprocess_command
+
+    state = _state(ctx)
+    since_at = parse_since(since)
+    state.check_relevance()
+    db = state.database(writable=not dry_run)
+    raise typer.Exit(
+        reprocess_command(
+            db,
+            state.config,
+            source=source,
+            since=since_at,
+            dry_run=dry_run,
+            as_json=as_json,
+            console=console,
+        )
     )
 
 
@@ -391,13 +468,38 @@ def sources_check(
     raise typer.Exit(sources_check_command(config, source or None, console=console))
 
 
+@sources_app.command("templates")
+def sources_templates(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Source name.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Show the site-template blocks learned for a source (repeated on many of its pages)."""
+    from monitor.cli.templates import templates_command
+
+    state = _state(ctx)
+    raise typer.Exit(templates_command(state.database(), name, as_json=as_json, console=console))
+
+
 @query_app.command("test")
 def query_test(
     ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="The query, e.g. 'cuba AND (russia OR moscow)'.")],
     limit: Annotated[int, typer.Option(min=1)] = 20,
+    archive: Annotated[
+        bool,
+        typer.Option(
+            "--archive",
+            help="Try QUERY on every archived page (all fetched pages, matching or not), "
+            "cleaned and judged as the pipeline would now.",
+        ),
+    ] = False,
+    source: Annotated[
+        str | None, typer.Option("--source", "-s", help="With --archive: only this source.")
+    ] = None,
 ) -> None:
-    """Run QUERY against the stored articles and show what it matches."""
+    """Run QUERY against the stored articles (or, with --archive, every fetched page) and show
+    what it matches."""
     from monitor.extract.control import strip_control
     from monitor.processing import relevance_gate
     from monitor.query import QuerySyntaxError
@@ -406,6 +508,11 @@ def query_test(
     state = _state(ctx)
     db = state.database()
     try:
+        if archive:
+            from monitor.cli.reprocess import query_test_archive
+
+            query_test_archive(db, state.config, query, limit=limit, source=source, console=console)
+            return
         hits, searched = search_articles(
             db, query, limit=limit, relevance=relevance_gate(state.config)
         )

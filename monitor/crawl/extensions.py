@@ -24,10 +24,11 @@ from scrapy.http import Response
 
 from monitor.crawl.context import ERRORS_KEY, crawler_config, crawler_source, shared_database
 from monitor.db.repository import finish_crawl_run, start_crawl_run
+from monitor.stories.outcomes import StoreOutcome
 
 logger = logging.getLogger(__name__)
 
-OUTCOMES = ("new", "syndicated", "duplicate", "updated", "not_matching", "skipped")
+OUTCOMES = tuple(outcome.value for outcome in StoreOutcome)  # the one list
 Progress = Callable[[str, str, dict[str, Any]], None]
 
 

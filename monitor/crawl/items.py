@@ -21,6 +21,9 @@ class ArticlePage:
     listed_published_at: datetime | None = None
     discovered_from: str | None = None
     outcome: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    fetched_at: datetime | None = None
 
     def to_fetched_page(self) -> FetchedPage:
         """The plain, picklable input of :func:`monitor.processing.analyze_page`."""
@@ -33,4 +36,7 @@ class ArticlePage:
             listed_title=self.listed_title,
             listed_published_at=self.listed_published_at,
             discovered_from=self.discovered_from,
+            etag=self.etag,
+            last_modified=self.last_modified,
+            fetched_at=self.fetched_at,
         )

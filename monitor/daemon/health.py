@@ -19,13 +19,14 @@ from monitor.config import MonitorConfig, SourceConfig
 from monitor.db.engine import Database
 from monitor.db.leases import lease_holder, source_lease_name
 from monitor.db.models import Article, CrawlRun, OperatorAlert, Source, utcnow
+from monitor.stories.outcomes import StoreOutcome
 
 log = logging.getLogger("monitor.daemon.health")
 
 JOBS_TABLE = "apscheduler_jobs"
 NEW_KEYS = ("new", "syndicated")
 """Crawl-run counters of newly stored articles."""
-OUTCOME_KEYS = ("new", "syndicated", "duplicate", "updated", "unchanged", "not_matching", "skipped")
+OUTCOME_KEYS = tuple(outcome.value for outcome in StoreOutcome)
 """Crawl-run counters of analysed pages, one per outcome."""
 FINISHED = ("ok", "partial", "failed")
 EMPTY_RUNS_PER_STEP = 3

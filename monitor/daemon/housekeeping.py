@@ -1,4 +1,5 @@
-"""Retention: old crawl runs, seen URLs that led nowhere, expired leases."""
+"""Retention: old crawl runs, seen URLs that led nowhere, expired leases, the page archive's
+age and size bounds."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from monitor.config import MonitorConfig
+from monitor.db.archive import prune_archive
 from monitor.db.engine import Database
 from monitor.db.models import CrawlRun, Lease, SeenUrl, utcnow
 
@@ -47,4 +49,5 @@ def run_housekeeping(
         "crawl_runs": db.write(_runs),
         "seen_urls": db.write(_seen),
         "leases": db.write(_leases),
+        **prune_archive(db, config.archive, now=now),
     }

@@ -24,6 +24,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from monitor.extract.outcomes import Access
+from monitor.stories.outcomes import StoreOutcome, check_in
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -111,9 +114,11 @@ class Story(Base):
 
 
 class Article(Base):
-    """A stored, matching article under its canonical URL."""
+    """A stored, matching article under its canonical URL; title and text are the latest
+    version (earlier edits are :class:`ArticleRevision` rows)."""
 
     __tablename__ = "articles"
+    __table_args__ = (CheckConstraint(check_in("access", Access), name="access"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     canonical_url: Mapped[str] = mapped_column(Text)
@@ -148,9 +153,42 @@ class Article(Base):
     relevance: Mapped[float | None] = mapped_column()
     relevance_reasons: Mapped[list[Any] | None] = mapped_column()
     near_miss: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Hit offsets into ``snippet`` ([[start, end], ...]); None on rows from before 0006, whose
+    # snippet still marks hits with [brackets].
+    snippet_spans: Mapped[list[Any] | None] = mapped_column()
+    access: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
+    published_method: Mapped[str | None] = mapped_column(String(16))
+    modified_at: Mapped[datetime | None] = mapped_column()
 
     story: Mapped[Story | None] = relationship(back_populates="articles", foreign_keys=[story_id])
     source: Mapped[Source | None] = relationship()
+    revisions: Mapped[list[ArticleRevision]] = relationship(
+        back_populates="article",
+        order_by="ArticleRevision.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class ArticleRevision(Base):
+    """A material edit of a stored article: the version it introduced and the diff from the
+    previous one."""
+
+    __tablename__ = "article_revisions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    revised_at: Mapped[datetime] = mapped_column(default=utcnow)
+    title: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    diff: Mapped[str] = mapped_column(Text, default="")
+    title_changed: Mapped[bool] = mapped_column(default=False)
+    paragraphs_added: Mapped[int] = mapped_column(default=0)
+    paragraphs_removed: Mapped[int] = mapped_column(default=0)
+
+    article: Mapped[Article] = relationship(back_populates="revisions")
 
 
 class FeedbackLabel(StrEnum):
@@ -183,6 +221,7 @@ class SeenUrl(Base):
     """Every URL the crawler fetched (or learned of), so none is fetched twice."""
 
     __tablename__ = "seen_urls"
+    __table_args__ = (CheckConstraint(check_in("outcome", StoreOutcome), name="outcome"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     url: Mapped[str] = mapped_column(Text)
@@ -506,9 +545,82 @@ class DeferredRequest(Base):
     times: Mapped[int] = mapped_column(default=1)
 
 
+class ArchivedPage(Base):
+    """The kept copy of one fetched article page (matching or not), compressed, so the current
+    cleaner, query and relevance model can run over it again (``monitor reprocess``).
+
+    One row per page URL (the final URL after redirects): a later fetch replaces the copy.
+    Bounded by ``[archive] max_age_days`` and ``max_mb`` (housekeeping prunes the oldest).
+    """
+
+    __tablename__ = "page_archive"
+    __table_args__ = (
+        CheckConstraint("compression IN ('zstd', 'zlib', 'none')", name="compression"),
+        Index("ix_page_archive_source_fetched", "source_name", "fetched_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # Keyed by the sha256 of the URL (any length; ``monitor.db.archive.url_hash``).
+    url_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    requested_url: Mapped[str | None] = mapped_column(Text)
+    source_name: Mapped[str] = mapped_column(String(64))
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    listed_title: Mapped[str | None] = mapped_column(Text)
+    listed_published_at: Mapped[datetime | None] = mapped_column()
+    discovered_from: Mapped[str | None] = mapped_column(Text)
+    body_sha256: Mapped[str] = mapped_column(String(64))
+    compression: Mapped[str] = mapped_column(String(8), default="zstd")
+    raw_size: Mapped[int] = mapped_column(default=0)
+    stored_size: Mapped[int] = mapped_column(default=0)
+    body: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class TemplatePage(Base):
+    """An article page of a source counted for template learning (once per page, however
+    often it is fetched); the last ``WINDOW`` pages of a source are kept, older ones leave the
+    counts again (:mod:`monitor.db.templates`)."""
+
+    __tablename__ = "template_pages"
+    __table_args__ = (
+        UniqueConstraint("source_id", "page_key", name="uq_template_pages_source_page"),
+        Index("ix_template_pages_source_seq", "source_id", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    page_key: Mapped[str] = mapped_column(String(64))
+    seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    fingerprints: Mapped[list[Any]] = mapped_column(default=list)
+
+
+class TemplateBlock(Base):
+    """On how many of a source's counted pages a block fingerprint occurs (a site template
+    once it recurs on many of them), with a sample of its text for reports."""
+
+    __tablename__ = "template_blocks"
+    __table_args__ = (
+        UniqueConstraint("source_id", "fingerprint", name="uq_template_blocks_source_fp"),
+        Index("ix_template_blocks_source_pages", "source_id", "pages"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"))
+    fingerprint: Mapped[str] = mapped_column(String(16))
+    pages: Mapped[int] = mapped_column(default=0)
+    sample: Mapped[str] = mapped_column(Text, default="")
+    first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 __all__ = [
     "AlertDelivery",
+    "ArchivedPage",
     "Article",
+    "ArticleRevision",
     "Base",
     "CrawlRun",
     "DeferredRequest",
@@ -529,6 +641,8 @@ __all__ = [
     "SourceOverride",
     "Story",
     "StoryMark",
+    "TemplateBlock",
+    "TemplatePage",
     "WebKey",
     "WebKeyKind",
     "WebRole",

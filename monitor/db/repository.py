@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -60,7 +60,10 @@ def _seen_url_upsert(session: Session) -> Any:
                 "outcome": insert.excluded.outcome,
                 "reason": insert.excluded.reason,
                 "canonical_url": insert.excluded.canonical_url,
-                "article_id": insert.excluded.article_id,
+                # A later skip of a stored article's URL keeps the URL's article.
+                "article_id": func.coalesce(
+                    insert.excluded.article_id, SeenUrl.__table__.c.article_id
+                ),
                 "last_fetched_at": insert.excluded.last_fetched_at,
             },
         )

@@ -2,8 +2,9 @@
 
 Public API::
 
-    clean_page(html, url=None, *, content_type=None, min_body_chars=400)
-        -> ExtractedArticle | Skipped
+    clean_page(html, url=None, *, content_type=None, min_body_chars=400,
+               templates=None, listed_date=None) -> ExtractedArticle | Skipped
+    Access, SkipReason (outcomes), DateMethod, DateFinding (dates), TemplateSet (templates)
     decode_html(body, content_type_header) -> str
     looks_like_html(body) -> bool
     format_seed(title, paragraphs) -> str
@@ -13,20 +14,27 @@ from .clean import (
     SKIP_REASONS,
     ExtractedArticle,
     Skipped,
-    SkipReason,
     clean_page,
     format_seed,
     normalize_paragraph,
 )
+from .dates import ArticleDates, DateFinding, DateMethod
 from .decode import decode_html, looks_like_html
 from .metadata import PageMetadata, extract_page_metadata
+from .outcomes import Access, SkipReason
+from .templates import TemplateSet
 
 __all__ = [
     "SKIP_REASONS",
+    "Access",
+    "ArticleDates",
+    "DateFinding",
+    "DateMethod",
     "ExtractedArticle",
     "PageMetadata",
     "SkipReason",
     "Skipped",
+    "TemplateSet",
     "clean_page",
     "decode_html",
     "extract_page_metadata",

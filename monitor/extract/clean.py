@@ -12,7 +12,13 @@ Pipeline of :func:`clean_page` (no Scrapy, no global mutable state):
    ``<br>``-separated lines), then boilerplate is filtered (see :mod:`.boilerplate`);
 5. the publisher's JSON-LD ``articleBody`` replaces the extraction when the latter misses most
    of it, or trims extracted edge paragraphs that do not occur in it;
-6. skip rules: consent wall, paywall teaser, index/listing page, too short.
+6. a consent wall or paywall keeps its headline and teaser (``access``); a page that declares
+   an article (JSON-LD, ``og:type``, a publication date) is never an index page; then the
+   skip rules: index/listing page, too short.
+
+Before step 4's boilerplate rules, blocks of the site's learned template
+(:class:`~.templates.TemplateSet`) are removed; the blocks' fingerprints are returned in
+``block_fingerprints`` so the database can learn the template from this page too.
 
 Text format (:func:`format_seed`): title line, blank line, paragraphs separated by exactly one
 blank line; NFC, LF only, whitespace collapsed, no trailing newline.
@@ -26,7 +32,7 @@ import unicodedata
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any
 
 from lxml import etree
 from lxml.html import HtmlElement, fromstring
@@ -38,25 +44,22 @@ from .boilerplate import (
     is_boilerplate_line,
 )
 from .control import strip_control, strip_control_optional
+from .dates import DateFinding, DateMethod
 from .decode import decode_html, looks_like_html
 from .metadata import PageMetadata, extract_page_metadata, guess_language
+from .outcomes import Access, SkipReason
+from .templates import TemplateSet, candidate_blocks
 
 __all__ = [
     "SKIP_REASONS",
     "ExtractedArticle",
-    "SkipReason",
     "Skipped",
     "clean_page",
     "format_seed",
     "normalize_paragraph",
 ]
 
-SkipReason = Literal[
-    "not_html", "no_article", "too_short", "paywall", "consent_wall", "index_page", "empty"
-]
-SKIP_REASONS: frozenset[str] = frozenset(
-    {"not_html", "no_article", "too_short", "paywall", "consent_wall", "index_page", "empty"}
-)
+SKIP_REASONS: frozenset[str] = frozenset(SkipReason)
 
 # Inputs beyond this are truncated before parsing (bounded time on hostile pages).
 MAX_HTML_CHARS = 3_000_000
@@ -93,6 +96,10 @@ _CHUNK_MAX_DEPTH = 3
 _CHUNK_MIN_CHARS = 200
 _CHUNK_BLOCK_TAGS = ("p", "h2", "h3", "h4")
 _CHUNK_CONTAINER_TAGS = frozenset({"div", "section", "article", "main"})
+# Leaf-<div> paragraph recovery (:func:`_leaf_text_blocks`).
+_LEAF_BLOCK_TAGS = ("p", "div", "ul", "ol", "table", "h1", "h2", "h3", "h4", "section", "article")
+_LEAF_MIN_CHARS = 60
+_LEAF_MAX_LINK_SHARE = 0.3
 _STRIP_TAGS = ("script", "style", "noscript", "svg", "template", "iframe", "link", "object")
 
 
@@ -109,6 +116,17 @@ class ExtractedArticle:
     canonical_url: str | None = None
     description: str | None = None
     json_ld_body_used: bool = False
+    access: Access = Access.OPEN
+    published_method: DateMethod | None = None
+    modified_at: datetime | None = None
+    date_conflict: bool = False
+    # Distinct fingerprints of the page's candidate blocks before template stripping.
+    block_fingerprints: tuple[str, ...] = ()
+    block_texts: tuple[str, ...] = ()  # the blocks' texts, aligned with block_fingerprints
+    template_blocks_removed: int = 0
+    # The template fingerprints the page was cleaned with (to spot a page cleaned with an
+    # older set than the one its source has when it is stored).
+    templates_applied: frozenset[str] = frozenset()
 
     @property
     def paragraphs(self) -> list[str]:
@@ -123,7 +141,7 @@ class ExtractedArticle:
 
 @dataclass(frozen=True)
 class Skipped:
-    """A page that yields no article; ``reason`` is one of :data:`SKIP_REASONS`."""
+    """A page that yields no article, and why."""
 
     reason: SkipReason
 
@@ -327,6 +345,54 @@ def _sibling_chunks(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
     return before + paragraphs + after
 
 
+def _leaf_text_blocks(tree: HtmlElement, paragraphs: list[str]) -> list[str]:
+    """Recover paragraphs written as bare ``<div>``s between the extracted ``<p>``s.
+
+    Some editors (Blogger, older CMS bodies) emit paragraphs as ``<div>text</div>`` beside
+    real ``<p>``s; precision-mode trafilatura keeps the ``<p>``s only. Children of the first
+    extracted paragraph's parent that are leaf ``<div>``s (no block children) with enough
+    text and few links are inserted at their place in document order.
+    """
+    anchor_text = next((p for p in paragraphs if len(p) >= _CHUNK_ANCHOR_MIN_CHARS), None)
+    if anchor_text is None:
+        return paragraphs
+    block = _find_block(tree, anchor_text)
+    container = block.getparent() if block is not None else None
+    if container is None or container.tag in ("body", "html"):
+        return paragraphs
+    if not any(child.tag == "div" for child in container):
+        return paragraphs
+    known = {p: i for i, p in enumerate(paragraphs)}
+    inserts: dict[int, list[str]] = {}
+    position = -1
+    found_new = False
+    for child in container:
+        if not isinstance(child.tag, str):
+            continue
+        if child.tag == "div":
+            if next(child.iterdescendants(*_LEAF_BLOCK_TAGS), None) is not None:
+                continue
+            text = normalize_paragraph(child.text_content())
+            if len(text) < _LEAF_MIN_CHARS or text in known or is_boilerplate_line(text):
+                continue
+            linked = sum(len(a.text_content()) for a in child.iter("a"))
+            if linked > _LEAF_MAX_LINK_SHARE * len(text):
+                continue
+            inserts.setdefault(position, []).append(text)
+            found_new = True
+        else:
+            text = normalize_paragraph(child.text_content())
+            if text in known:
+                position = known[text]
+    if not found_new:
+        return paragraphs
+    merged = list(inserts.get(-1, []))
+    for index, paragraph in enumerate(paragraphs):
+        merged.append(paragraph)
+        merged.extend(inserts.get(index, []))
+    return merged
+
+
 def _reconcile_with_json_ld(
     paragraphs: list[str], json_ld_body: str | None
 ) -> tuple[list[str], bool]:
@@ -368,9 +434,7 @@ def _link_density(tree: HtmlElement) -> tuple[float, int]:
 
 
 def _looks_like_index(tree: HtmlElement, meta: PageMetadata, paragraphs: list[str]) -> bool:
-    """Listing/home page: link-heavy, many links, short blocks, no article declaration."""
-    if meta.json_ld_body or (meta.og_type or "").lower() == "article":
-        return False
+    """Listing/home page: link-heavy, many links, short blocks."""
     density, links = _link_density(tree)
     body_chars = sum(len(p) for p in paragraphs)
     mean_len = body_chars / len(paragraphs) if paragraphs else 0.0
@@ -429,37 +493,102 @@ def _load_tree(text: str) -> HtmlElement | None:
 
 def _prepare_text(html: str | bytes, content_type: str | None) -> str | Skipped:
     if content_type and content_type.strip().lower().startswith(_NOT_HTML_CONTENT_TYPES):
-        return Skipped("not_html")
+        return Skipped(SkipReason.NOT_HTML)
     if isinstance(html, bytes):
         if not html.strip():
-            return Skipped("empty")
+            return Skipped(SkipReason.EMPTY)
         if not looks_like_html(html):
-            return Skipped("not_html")
+            return Skipped(SkipReason.NOT_HTML)
         text = decode_html(html, content_type)
     else:
         text = html
         if not text.strip():
-            return Skipped("empty")
+            return Skipped(SkipReason.EMPTY)
         head = text[:4096]
         if "\x00" in head or head.startswith(("\x89PNG", "%PDF-", "GIF8", "\ufffdPNG")):
-            return Skipped("not_html")
+            return Skipped(SkipReason.NOT_HTML)
         if "<" not in head:
-            return Skipped("not_html")
+            return Skipped(SkipReason.NOT_HTML)
     return text[:MAX_HTML_CHARS]
 
 
+def _drop_leading_title(paragraphs: list[str], title: str) -> list[str]:
+    """Drop the headline repeated at the top of the body, with short lines above it (a date,
+    a kicker) that only make sense as part of the page header."""
+    if not title:
+        return paragraphs
+    for index, paragraph in enumerate(paragraphs[:_TITLE_SEARCH_BLOCKS]):
+        if _same_text(paragraph, title):
+            return paragraphs[index + 1 :]
+        if len(paragraph) > _HEADER_LINE_MAX_CHARS:
+            break
+    return paragraphs
+
+
+_TITLE_SEARCH_BLOCKS = 3
+_HEADER_LINE_MAX_CHARS = 80
+
+
+def _wall(tree: HtmlElement, meta: PageMetadata) -> Access:
+    """A consent dialog or a paywall prompt on a page whose article text is short."""
+    page_text = _visible_text(tree)
+    if has_consent_marker(page_text) and _CONSENT_CONTEXT_RE.search(page_text):
+        return Access.CONSENT_WALL
+    if meta.accessible_for_free is False or has_paywall_marker(page_text):
+        return Access.PAYWALLED
+    return Access.OPEN
+
+
+_WALL_PROMPT_MAX_CHARS = 300
+_CONSENT_CONTEXT_RE = re.compile(r"cookie|consent|privacy|privacidad|конфиденциальн", re.I)
+# Dates that mark a page as an article (a guess from htmldate does not: listings have dates).
+_ARTICLE_DATE_METHODS = frozenset({DateMethod.JSON_LD, DateMethod.META, DateMethod.NEWS_SITEMAP})
+
+
+def _declares_article(meta: PageMetadata, listed_date: DateFinding | None) -> bool:
+    """JSON-LD article, ``og:type=article``, or a declared publication date."""
+    if meta.declares_article or meta.json_ld_body:
+        return True
+    if listed_date is not None and listed_date.method in _ARTICLE_DATE_METHODS:
+        return True
+    return any(
+        f.kind == "published" and f.method in _ARTICLE_DATE_METHODS for f in meta.date_findings
+    )
+
+
+def _teaser(paragraphs: list[str], meta: PageMetadata) -> list[str]:
+    """What a walled page shows: its visible paragraphs, else the declared description.
+
+    The wall's own prompts ("Subscribe to continue reading", "Before you continue") go.
+    """
+    paragraphs = [
+        p
+        for p in paragraphs
+        if len(p) > _WALL_PROMPT_MAX_CHARS or not (has_paywall_marker(p) or has_consent_marker(p))
+    ]
+    if paragraphs:
+        return paragraphs
+    description = normalize_paragraph(meta.description or "")
+    return [description] if description else []
+
+
 def _extract(
-    html: str | bytes, url: str | None, content_type: str | None, min_body_chars: int
+    html: str | bytes,
+    url: str | None,
+    content_type: str | None,
+    min_body_chars: int,
+    templates: TemplateSet | None,
+    listed_date: DateFinding | None,
 ) -> ExtractedArticle | Skipped:
     prepared = _prepare_text(html, content_type)
     if isinstance(prepared, Skipped):
         return prepared
     tree = _load_tree(prepared)
     if tree is None or not isinstance(tree, HtmlElement):
-        return Skipped("no_article")
+        return Skipped(SkipReason.NO_ARTICLE)
     body_el = tree.find("body")
     if body_el is None or not any(text.strip() for text in body_el.itertext()):
-        return Skipped("empty")
+        return Skipped(SkipReason.EMPTY)
 
     meta = extract_page_metadata(tree, url)
     # Metadata is read; what remains of scripts and media only slows trafilatura down.
@@ -471,45 +600,62 @@ def _extract(
         if sum(len(p) for p in slow) > sum(len(p) for p in paragraphs):
             paragraphs = slow
     paragraphs = _sibling_chunks(tree, paragraphs)
+    paragraphs = _leaf_text_blocks(tree, paragraphs)
+    blocks = candidate_blocks(paragraphs)
+    removed = 0
+    if templates:
+        kept = templates.strip(paragraphs)
+        removed = len(paragraphs) - len(kept)
+        paragraphs = kept
     paragraphs = filter_boilerplate(paragraphs)
     paragraphs, used_ld = _reconcile_with_json_ld(paragraphs, meta.json_ld_body)
     if used_ld:
         paragraphs = filter_boilerplate(paragraphs)
+        if templates:
+            paragraphs = templates.strip(paragraphs)
 
-    title = meta.title or ""
-    if paragraphs and title and _same_text(paragraphs[0], title):
-        paragraphs = paragraphs[1:]
-    body = "\n\n".join(paragraphs)
-    body_chars = len(body)
+    title = normalize_paragraph(meta.title or "")
+    paragraphs = _drop_leading_title(paragraphs, title)
+    body_chars = sum(len(p) for p in paragraphs)
 
+    access = Access.OPEN
     if body_chars < max(min_body_chars, 1500):
-        page_text = _visible_text(tree)
-        if has_consent_marker(page_text) and re.search(
-            r"cookie|consent|privacy|privacidad|"
-            r"конфиденциальн",
-            page_text,
-            re.I,
-        ):
-            return Skipped("consent_wall")
-        if meta.accessible_for_free is False or has_paywall_marker(page_text):
-            return Skipped("paywall")
-    if _looks_like_index(tree, meta, paragraphs):
-        return Skipped("index_page")
-    if not paragraphs:
-        return Skipped("no_article")
-    if body_chars < min_body_chars:
-        return Skipped("too_short")
+        access = _wall(tree, meta)
+    if access is Access.CONSENT_WALL and not meta.declares_article:
+        # Only a consent dialog: no headline or teaser of an article behind it to keep.
+        return Skipped(SkipReason.CONSENT_WALL)
+    if access is not Access.OPEN:
+        paragraphs = _teaser(paragraphs, meta)
+        if not title and not paragraphs:
+            return Skipped(SkipReason.NO_ARTICLE)
+    else:
+        if not _declares_article(meta, listed_date) and _looks_like_index(tree, meta, paragraphs):
+            return Skipped(SkipReason.INDEX_PAGE)
+        if not paragraphs:
+            return Skipped(SkipReason.NO_ARTICLE)
+        if body_chars < min_body_chars:
+            return Skipped(SkipReason.TOO_SHORT)
 
+    body = "\n\n".join(paragraphs)
+    dates = meta.dates(listed_date)
     return ExtractedArticle(
-        title=normalize_paragraph(title),
+        title=title,
         body=body,
         author=strip_control_optional(meta.author),
-        published_at=meta.published_at,
+        published_at=dates.published_at,
         site_name=strip_control_optional(meta.site_name),
         language=meta.language or guess_language(body),
         canonical_url=meta.canonical_url,
         description=strip_control_optional(meta.description),
         json_ld_body_used=used_ld,
+        access=access,
+        published_method=dates.published_method,
+        modified_at=dates.modified_at,
+        date_conflict=dates.conflict,
+        block_fingerprints=tuple(blocks),
+        block_texts=tuple(text[:160] for text in blocks.values()),
+        template_blocks_removed=removed,
+        templates_applied=templates.fingerprints if templates else frozenset(),
     )
 
 
@@ -519,13 +665,16 @@ def clean_page(
     *,
     content_type: str | None = None,
     min_body_chars: int = 400,
+    templates: TemplateSet | None = None,
+    listed_date: DateFinding | None = None,
 ) -> ExtractedArticle | Skipped:
-    """Extract the article of one page, or say why it was skipped; never raises.
+    """Extract the article of one page, or say why it was skipped.
 
     ``html`` may be raw response bytes (decoded with ``content_type``'s charset, see
-    :func:`decode_html`) or text. Any parser/extractor failure yields ``Skipped("no_article")``.
+    :func:`decode_html`) or text. ``templates``: the site's learned template blocks, removed
+    before the boilerplate rules. ``listed_date``: the feed's or sitemap's date for the page
+    (see :mod:`.dates`). A paywalled or consent-walled page is kept with its headline and
+    teaser and ``access`` set. Bad input is a :class:`Skipped`; an unexpected failure inside
+    the parser or trafilatura raises, so the caller (``analyze_page``) logs and counts it.
     """
-    try:
-        return _extract(html, url, content_type, min_body_chars)
-    except Exception:
-        return Skipped("no_article")
+    return _extract(html, url, content_type, min_body_chars, templates, listed_date)

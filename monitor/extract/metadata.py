@@ -1,8 +1,8 @@
 """Page metadata from an lxml tree: JSON-LD, ``<meta>`` tags, ``<link rel=canonical>``, dates.
 
 Cheap on purpose (a handful of XPath lookups): trafilatura's own metadata pass costs more
-than its content extraction, so we read the publisher's declarations directly and only fall
-back to htmldate for the publication date.
+than its content extraction, so we read the publisher's declarations directly. Dates go
+through :mod:`.dates` (JSON-LD and meta findings; htmldate only when the page declares none).
 """
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ import html as html_lib
 import json
 import re
 import unicodedata
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml.html import HtmlElement
+
+from .dates import ArticleDates, DateFinding, htmldate_finding, meta_findings, resolve
 
 __all__ = [
     "ARTICLE_TYPES",
@@ -27,7 +28,6 @@ __all__ = [
     "extract_page_metadata",
     "guess_language",
     "iter_json_ld",
-    "parse_datetime",
 ]
 
 ARTICLE_TYPES = frozenset(
@@ -53,26 +53,6 @@ _MAX_JSON_LD_SCRIPTS = 50
 _MAX_JSON_LD_NODES = 500
 _WS_RE = re.compile(r"\s+")
 _TITLE_SEPARATORS = (" | ", " – ", " — ", " - ", " :: ", " « ", " » ", " · ")
-# Offsets (seconds) of time-zone abbreviations seen in news pages' date strings.
-_TZ_ABBREVIATIONS: dict[str, int] = {
-    "UTC": 0,
-    "GMT": 0,
-    "Z": 0,
-    "BST": 3600,
-    "CET": 3600,
-    "CEST": 7200,
-    "MSK": 10800,
-    "EST": -18000,
-    "EDT": -14400,
-    "CST": -21600,
-    "CDT": -18000,
-    "MST": -25200,
-    "MDT": -21600,
-    "PST": -28800,
-    "PDT": -25200,
-    "IST": 19800,
-    "JST": 32400,
-}
 _LANG_RE = re.compile(r"^([a-zA-Z]{2,3})(?:[-_].*)?$")
 
 
@@ -105,6 +85,13 @@ class PageMetadata:
     og_type: str | None = None
     json_ld_body: str | None = None
     accessible_for_free: bool | None = None
+    # The page declares itself an article (JSON-LD Article type or og:type=article).
+    declares_article: bool = False
+    date_findings: tuple[DateFinding, ...] = ()
+
+    def dates(self, listed: DateFinding | None = None) -> ArticleDates:
+        """Publication/modification dates from the page's findings and the listing's date."""
+        return resolve(self.date_findings, listed)
 
 
 def _clean(value: object) -> str | None:
@@ -166,45 +153,6 @@ def _names(value: Any) -> list[str]:
         if cleaned and not cleaned.startswith(("http://", "https://")) and cleaned not in names:
             names.append(cleaned)
     return names
-
-
-def parse_datetime(value: object) -> datetime | None:
-    """Parse an ISO-8601-ish date string to an aware UTC datetime (naive means UTC)."""
-    text = _clean(value)
-    if not text:
-        return None
-    parsed: datetime | None = None
-    try:
-        parsed = datetime.fromisoformat(text.replace(" ", "T", 1) if "T" not in text else text)
-    except ValueError:
-        try:
-            from dateutil import parser as date_parser
-
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                parsed = date_parser.parse(text, tzinfos=_TZ_ABBREVIATIONS)
-        except (ValueError, OverflowError, ImportError):
-            return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    try:
-        parsed = parsed.astimezone(UTC)
-    except (OverflowError, ValueError):
-        return None
-    if not datetime(1990, 1, 1, tzinfo=UTC) <= parsed <= datetime.now(UTC) + timedelta(days=2):
-        return None
-    return parsed
-
-
-def _htmldate(tree: HtmlElement, url: str | None) -> datetime | None:
-    """Publication date guessed by htmldate (fast mode, original date)."""
-    try:
-        from htmldate import find_date
-
-        found = find_date(tree, extensive_search=False, original_date=True, url=url)
-    except Exception:
-        return None
-    return parse_datetime(found) if found else None
 
 
 def _meta_tags(tree: HtmlElement) -> dict[str, str]:
@@ -322,23 +270,12 @@ def extract_page_metadata(
         if meta_author and not meta_author.startswith(("http://", "https://")):
             authors = [meta_author.removeprefix("By ").removeprefix("by ")]
 
-    published_at = None
-    for value in (
-        ld.get("datePublished") if ld else None,
-        tags.get("article:published_time"),
-        tags.get("og:published_time"),
-        tags.get("datepublished"),
-        tags.get("date"),
-        tags.get("dc.date.issued"),
-        tags.get("dc.date"),
-        tags.get("pubdate"),
-        ld.get("dateCreated") if ld else None,
-    ):
-        published_at = parse_datetime(value)
-        if published_at:
-            break
-    if published_at is None:
-        published_at = _htmldate(tree, url)
+    findings = meta_findings(ld, tags)
+    if not any(f.kind == "published" for f in findings):
+        guessed = htmldate_finding(tree, url)
+        if guessed is not None:
+            findings.append(guessed)
+    published = resolve(findings).published_at
 
     canonical = None
     for link in tree.xpath(
@@ -357,7 +294,7 @@ def extract_page_metadata(
     return PageMetadata(
         title=title,
         author=", ".join(authors) if authors else None,
-        published_at=published_at,
+        published_at=published,
         site_name=site_name,
         language=_language(tree, tags, ld),
         canonical_url=canonical,
@@ -369,4 +306,6 @@ def extract_page_metadata(
         og_type=tags.get("og:type"),
         json_ld_body=body if isinstance(body, str) and body.strip() else None,
         accessible_for_free=free if isinstance(free, bool) else None,
+        declares_article=ld is not None or (tags.get("og:type") or "").lower() == "article",
+        date_findings=tuple(findings),
     )

@@ -32,7 +32,8 @@ from monitor.crawl.context import (
     match_query,
 )
 from monitor.crawl.items import ArticlePage
-from monitor.processing import ArticleStore, FetchedPage, StoreResult, analyze_page
+from monitor.processing import ArticleStore, FetchedPage, StoreResult
+from monitor.stories.outcomes import StoreOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -50,18 +51,6 @@ _worker_lock: Any = None
 def worker_count(config: MonitorConfig) -> int:
     """Worker processes: ``crawl.extract_workers`` or the CPU count."""
     return config.crawl.extract_workers or os.cpu_count() or 1
-
-
-def _alert_hook(config: MonitorConfig) -> Any:
-    try:
-        from monitor.alerts.outbox import enqueue_story_alerts
-    except ImportError:
-        return None
-
-    def _hook(session: Any, story: Any, article: Any) -> int:
-        return int(enqueue_story_alerts(session, story, article, config))
-
-    return _hook
 
 
 def _init_worker(config: MonitorConfig, lock: Any) -> None:
@@ -82,8 +71,7 @@ def _init_worker(config: MonitorConfig, lock: Any) -> None:
         busy_timeout_ms=config.database.busy_timeout_ms,
         reconnect_seconds=config.database.reconnect_seconds,
     )
-    _worker_store = ArticleStore(db)
-    _worker_store.on_new_story = _alert_hook(config)
+    _worker_store = ArticleStore.for_config(db, config)
 
 
 def _warm() -> int:
@@ -93,15 +81,16 @@ def _warm() -> int:
 def process_page(page: FetchedPage, query: str, kind: str) -> StoreResult:
     """In a worker: analyse and store one page; never raises (errors become a result)."""
     assert _worker_store is not None, "worker not initialised"
-    analysis = analyze_page(page, query)
+    analysis = _worker_store.analyze(page, query)  # with the source's learned templates
     try:
         if _worker_lock is None:
-            return _worker_store.store(analysis, kind=kind)
+            return _worker_store.store(analysis, kind=kind, page=page)
         with _worker_lock:
-            return _worker_store.store(analysis, kind=kind)
+            return _worker_store.store(analysis, kind=kind, page=page)
     except Exception as exc:  # report, don't pickle arbitrary driver exceptions
         first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
-        return StoreResult("store_error", detail={"error": f"{type(exc).__name__}: {first}"[:300]})
+        error = f"{type(exc).__name__}: {first}"[:300]
+        return StoreResult(StoreOutcome.ERROR, detail={"error": error, "stage": "store"})
 
 
 def shared_pool(
@@ -197,10 +186,10 @@ class StorePipeline:
             if isinstance(exc, BrokenProcessPool):
                 _reset_broken_pool(pool)
             why = "worker_died" if isinstance(exc, BrokenProcessPool) else "extract_error"
-            result = StoreResult("skipped", detail={"reason": why})
+            result = StoreResult(StoreOutcome.SKIPPED, detail={"reason": why})
             add_error(stats, f"processing failed on {page.url[:200]}: {type(exc).__name__}")
             self._failed(item)
-        if result.outcome == "store_error":
+        if result.outcome == StoreOutcome.ERROR and result.detail.get("stage") == "store":
             # one ERROR line per crawl (a full or read-only database fails every page after)
             level = logging.WARNING if self.store_failed else logging.ERROR
             self.store_failed = True
@@ -209,6 +198,9 @@ class StorePipeline:
             count(stats, "store_errors")
             self._failed(item)
             return item
+        if result.outcome == StoreOutcome.ERROR:  # analysis raised: logged in the worker
+            add_error(stats, f"analysis failed on {page.url[:200]}: {result.detail.get('error')}")
+            self._failed(item)
         item.outcome = result.outcome
         count(stats, f"outcome/{result.outcome}")
         reason = result.detail.get("reason") if result.outcome == "skipped" else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 ELLIPSIS = "…"
 _SPACES = re.compile(r"\s+")
@@ -121,3 +122,46 @@ def make_snippet(
         f"{opening}{text}{closing}" if hit else text
         for text, hit in snippet_segments(body, spans, width)
     )
+
+
+@dataclass(frozen=True)
+class Snippet:
+    """A plain-text snippet and its hits as ``(start, end)`` offsets into ``text``.
+
+    Stored as two columns, so a literal ``[…]`` in an article is never taken for a hit.
+    """
+
+    text: str
+    spans: tuple[tuple[int, int], ...]
+
+    def segments(self) -> list[tuple[str, bool]]:
+        """``(text, is_hit)`` pieces, for templates that mark hits themselves."""
+        return spans_to_segments(self.text, self.spans)
+
+
+def build_snippet(body: str, spans: Sequence[tuple[int, int]], *, width: int = 240) -> Snippet:
+    """The snippet around the densest cluster of hits, with the hits' offsets in it."""
+    text_parts: list[str] = []
+    hits: list[tuple[int, int]] = []
+    position = 0
+    for piece, hit in snippet_segments(body, spans, width):
+        if hit:
+            hits.append((position, position + len(piece)))
+        text_parts.append(piece)
+        position += len(piece)
+    return Snippet("".join(text_parts), tuple(hits))
+
+
+def spans_to_segments(text: str, spans: Sequence[Sequence[int]]) -> list[tuple[str, bool]]:
+    """Cut ``text`` into ``(text, is_hit)`` pieces at ``spans`` (invalid spans ignored)."""
+    pairs = [(int(span[0]), int(span[1])) for span in spans if len(span) == 2]
+    pieces: list[tuple[str, bool]] = []
+    cursor = 0
+    for start, end in _clean_spans(text, pairs):
+        if start > cursor:
+            pieces.append((text[cursor:start], False))
+        pieces.append((text[start:end], True))
+        cursor = end
+    if cursor < len(text):
+        pieces.append((text[cursor:], False))
+    return pieces

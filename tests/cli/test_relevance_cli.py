@@ -55,8 +55,7 @@ def store_pages(project: Path, files: dict[str, Path]) -> dict[str, str]:
     """Store each page as the crawl pipeline does (same call, process default); outcomes."""
     config = load_config(project / "monitor.toml")
     database = Database(config.database.url.replace("data/", f"{project}/data/"))
-    store = ArticleStore(database)
-    store.on_new_story = story_hook(config)
+    store = ArticleStore(database, alerts=story_hook(config))
     outcomes: dict[str, str] = {}
     for key, path in files.items():
         page = FetchedPage(f"https://site.example/{key}", path.read_bytes(), "cli")

@@ -188,7 +188,13 @@ def test_housekeeping_retention(db: Database, config: MonitorConfig) -> None:
     acquire_lease(db, "expired", "x:1", -5)
     acquire_lease(db, "alive", "x:1", 600)
     counts = run_housekeeping(db, config, now=utcnow())
-    assert counts == {"crawl_runs": 1, "seen_urls": 2, "leases": 1}
+    assert counts == {
+        "crawl_runs": 1,
+        "seen_urls": 2,
+        "leases": 1,
+        "archive_age": 0,
+        "archive_size": 0,
+    }
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(CrawlRun)) == 2
         urls = set(session.scalars(select(SeenUrl.url)))

@@ -15,6 +15,7 @@ from monitor.db.leases import acquire_lease, lease_holder, release_lease, renew_
 from monitor.db.models import SeenUrl
 from monitor.db.repository import known_urls, record_seen_url
 from monitor.errors import DatabaseError
+from monitor.stories.outcomes import StoreOutcome
 
 
 def test_sqlite_pragmas(sqlite_db: Database) -> None:
@@ -27,7 +28,8 @@ def test_sqlite_pragmas(sqlite_db: Database) -> None:
 def _writer(url: str, worker: int, urls: list[str]) -> None:
     db = Database(url)
     for url_ in urls:
-        db.write(lambda s, u=url_: record_seen_url(s, u, outcome=f"w{worker}"))
+        outcome = list(StoreOutcome)[worker]  # each writer its own (valid) outcome
+        db.write(lambda s, u=url_: record_seen_url(s, u, outcome=outcome))
     db.dispose()
 
 

@@ -10,8 +10,10 @@ import pytest
 
 from monitor.extract import (
     SKIP_REASONS,
+    Access,
     ExtractedArticle,
     Skipped,
+    SkipReason,
     clean_page,
     format_seed,
 )
@@ -67,18 +69,52 @@ def test_paywall_teaser() -> None:
         extra_body="<div class='paywall'><p>Subscribe to continue reading.</p>"
         "<p>Already a subscriber? <a href='/login'>Log in</a></p></div>",
     )
-    assert clean_page(html) == Skipped("paywall")
+    result = clean_page(html)
+    assert isinstance(result, ExtractedArticle)
+    assert result.access == Access.PAYWALLED
+    assert result.title == "Russia and Cuba sign deals"
+    assert result.paragraphs == PARAGRAPHS[:1]  # the teaser, without the wall's prompts
 
 
 def test_paywall_spanish_and_json_ld_flag() -> None:
     html = article_html(PARAGRAPHS[:1], extra_body="<p>Suscríbete para seguir leyendo</p>")
-    assert clean_page(html) == Skipped("paywall")
-    ld = {"@type": "NewsArticle", "headline": "x", "isAccessibleForFree": "False"}
+    result = clean_page(html)
+    assert isinstance(result, ExtractedArticle) and result.access == "paywalled"
+    assert result.paragraphs == PARAGRAPHS[:1]
+    ld = {
+        "@type": "NewsArticle",
+        "headline": "Russia and Cuba sign deals",
+        "isAccessibleForFree": "False",
+    }
     html = article_html(
         PARAGRAPHS[:2],
         extra_head=f"<script type='application/ld+json'>{json.dumps(ld)}</script>",
     )
-    assert clean_page(html) == Skipped("paywall")
+    result = clean_page(html)
+    assert isinstance(result, ExtractedArticle) and result.access == Access.PAYWALLED
+    assert result.paragraphs == PARAGRAPHS[:2]
+
+
+def test_paywall_with_nothing_visible_keeps_headline_and_description() -> None:
+    ld = {"@type": "NewsArticle", "headline": "Moscow and Havana sign an oil deal"}
+    html = (
+        "<html><head><title>Moscow and Havana sign an oil deal | Daily</title>"
+        "<meta name='description' content='The deal covers fuel deliveries until 2030.'>"
+        f"<script type='application/ld+json'>{json.dumps(ld)}</script></head><body>"
+        "<h1>Moscow and Havana sign an oil deal</h1><div class='wall'>"
+        "<p>Subscribe to continue reading.</p></div></body></html>"
+    )
+    result = clean_page(html)
+    assert isinstance(result, ExtractedArticle)
+    assert result.access == Access.PAYWALLED
+    assert result.text == (
+        "Moscow and Havana sign an oil deal\n\nThe deal covers fuel deliveries until 2030."
+    )
+
+
+def test_open_article_has_open_access() -> None:
+    result = clean_page(article_html(PARAGRAPHS))
+    assert isinstance(result, ExtractedArticle) and result.access == Access.OPEN
 
 
 def test_consent_wall() -> None:
@@ -89,6 +125,24 @@ def test_consent_wall() -> None:
         "<button>Reject all</button></div></body></html>"
     )
     assert clean_page(html) == Skipped("consent_wall")
+
+
+def test_consent_wall_over_an_article_keeps_it() -> None:
+    head = (
+        "<meta property='og:type' content='article'>"
+        "<meta property='og:description' content='Russia and Cuba signed new deals.'>"
+    )
+    html = (
+        "<html><head><title>Russia and Cuba sign deals</title>"
+        f"<meta property='og:title' content='Russia and Cuba sign deals'>{head}</head><body>"
+        "<div class='consent'><h2>Before you continue</h2><p>We use cookies and data to "
+        "deliver and maintain our services. We value your privacy.</p>"
+        "<button>Accept all</button></div></body></html>"
+    )
+    result = clean_page(html)
+    assert isinstance(result, ExtractedArticle)
+    assert result.access == Access.CONSENT_WALL
+    assert result.text == "Russia and Cuba sign deals\n\nRussia and Cuba signed new deals."
 
 
 def test_too_short() -> None:
@@ -114,11 +168,43 @@ def test_skip_reasons_vocabulary() -> None:
         "not_html",
         "no_article",
         "too_short",
-        "paywall",
         "consent_wall",
         "index_page",
         "empty",
+        "no_url",  # set by processing
     } == SKIP_REASONS
+    assert all(isinstance(Skipped(r).reason, str) for r in SkipReason)
+
+
+def test_news_article_that_looks_like_a_listing_is_kept() -> None:
+    """Many links, short blocks: an index by its shape, but the page declares an article."""
+    items = "".join(
+        f"<li><a href='/news/{i}'>Headline number {i} about Russia and Cuba relations</a></li>"
+        for i in range(60)
+    )
+    body = "".join(f"<p>{p}</p>" for p in PARAGRAPHS[:3])
+    ld = {
+        "@type": "NewsArticle",
+        "headline": "Russia and Cuba sign deals",
+        "datePublished": "2024-05-02T10:00:00Z",
+    }
+    page = (
+        "<html><head><title>Russia and Cuba sign deals</title>"
+        f"<script type='application/ld+json'>{json.dumps(ld)}</script></head><body>"
+        f"<nav><ul>{items}</ul></nav><article><h1>Russia and Cuba sign deals</h1>{body}"
+        f"</article><aside><ul>{items}</ul></aside></body></html>"
+    )
+    result = clean_page(page)
+    assert isinstance(result, ExtractedArticle), result
+    assert result.paragraphs == PARAGRAPHS[:3]
+    # The same page without the declaration is an index page (the shape rule still works).
+    bare = page.replace(json.dumps(ld), "{}")
+    assert clean_page(bare) == Skipped("index_page")
+    # A bare publication date in the meta tags is enough too.
+    dated = bare.replace(
+        "</head>", "<meta property='article:published_time' content='2024-05-02'></head>"
+    )
+    assert isinstance(clean_page(dated), ExtractedArticle)
 
 
 def test_json_ld_body_rescues_poor_extraction() -> None:
