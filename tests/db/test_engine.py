@@ -27,8 +27,8 @@ def test_sqlite_pragmas(sqlite_db: Database) -> None:
 
 def _writer(url: str, worker: int, urls: list[str]) -> None:
     db = Database(url)
+    outcome = list(StoreOutcome)[worker]  # each writer its own (valid) outcome
     for url_ in urls:
-        outcome = list(StoreOutcome)[worker]  # each writer its own (valid) outcome
         db.write(lambda s, u=url_: record_seen_url(s, u, outcome=outcome))
     db.dispose()
 
