@@ -100,7 +100,7 @@ class CrawlWorker:
         self.draining = False
         self._claiming = False
         self._signals = 0
-        self._config_ref = ""
+        self.runtime: Any = None  # the CrawlRuntime every poll's crawler shares (run())
 
     # --- the reactor loop -----------------------------------------------------------------------
 
@@ -111,9 +111,8 @@ class CrawlWorker:
         from scrapy.utils.reactor import install_reactor
         from twisted.internet import task
 
-        from monitor.crawl.context import register_config, shutdown_db_thread
+        from monitor.crawl.context import CrawlRuntime
         from monitor.crawl.settings import project_defaults
-        from monitor.pipelines.store import shutdown_pool, warm_pool
 
         install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
         from twisted.internet import reactor
@@ -121,8 +120,8 @@ class CrawlWorker:
         base = project_defaults() | {"LOG_LEVEL": self.log_level or self.config.logging.level}
         configure_logging(base)
         self.runner = CrawlerRunner(base)
-        self._config_ref = register_config(self.config)
-        warm_pool(self.config)
+        self.runtime = CrawlRuntime(self.config, db=self.db)
+        self.runtime.warm()
         worker = self.config.worker
         claimer = task.LoopingCall(self._tick)
         claimer.start(worker.claim_interval_seconds, now=True)
@@ -137,8 +136,7 @@ class CrawlWorker:
             for loop in (claimer, beater):
                 if loop.running:
                     loop.stop()
-            shutdown_pool()
-            shutdown_db_thread()
+            self.runtime.close()
         log.info(
             "crawl worker %s stopped after %d polls", self.holder, self.stats.completed,
             extra={"polls": self.stats.by_status},
@@ -236,18 +234,19 @@ class CrawlWorker:
     def _crawl(self, poll: _Poll) -> None:
         from scrapy.crawler import Crawler
 
+        from monitor.crawl.context import attach_runtime
         from monitor.crawl.settings import build_settings
         from monitor.spiders.source import SourceSpider
 
         assert poll.source is not None
         trigger = "scheduled" if poll.claim.requested_by == PollRequester.SCHEDULER else "manual"
         settings = build_settings(
-            self.config, poll.source, config_ref=self._config_ref, trigger=trigger,
-            log_level=self.log_level,
+            self.config, poll.source, trigger=trigger, log_level=self.log_level,
         )  # fmt: skip
         # The crawl's wall-clock limit: Scrapy closes the spider with reason "closespider_timeout".
         settings["CLOSESPIDER_TIMEOUT"] = float(self.config.daemon.lease_seconds)
         poll.crawler = Crawler(SourceSpider, settings)
+        attach_runtime(poll.crawler, self.runtime)
         done = self.runner.crawl(poll.crawler, source=poll.source.name)
         done.addErrback(lambda f: setattr(poll, "error", f"crawler failed: {f.getErrorMessage()}"))
         done.addBoth(lambda _: self._crawled(poll))
@@ -375,7 +374,6 @@ def run_worker(
     ``distributed=True`` (``monitor worker``) requires ``[queue]`` and a shared database.
     """
     from monitor.config import load_config
-    from monitor.crawl.context import shared_database
     from monitor.crawl.queue import require_distributed
     from monitor.errors import MonitorError
 
@@ -389,7 +387,7 @@ def run_worker(
     from monitor.daemon.logging import install_config_redaction
 
     install_config_redaction(config)
-    db = shared_database(config)
+    db = Database(config.database.url, busy_timeout_ms=config.database.busy_timeout_ms)
     try:
         db.ping()
         queue = PollQueue.from_config(config)

@@ -173,6 +173,18 @@ class SeenUrl(Base):
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The page's validators (conditional revalidation) and how many steps of the revalidation
+    # schedule (``crawl.revalidate_after_hours``) are done.
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    revalidations: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+
+
+class SeenOutcome(StrEnum):
+    """Outcomes recorded on a seen URL by the crawl itself (the store records its own)."""
+
+    UNRESOLVED = "unresolved"  # a news-search link that led to no publisher page
+    NOT_MATCHING = "not_matching"
 
 
 class HttpCacheEntry(Base):
@@ -300,6 +312,17 @@ class PollStatus(StrEnum):
     INTERRUPTED = "interrupted"
 
 
+class RunStatus(StrEnum):
+    """How a crawl run (and the poll that ran it) ended; ``running`` while it runs."""
+
+    RUNNING = "running"
+    OK = "ok"
+    PARTIAL = "partial"
+    SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+
+
 class PollRequester(StrEnum):
     """Who asked for a poll."""
 
@@ -366,6 +389,7 @@ __all__ = [
     "PollRequest",
     "PollRequester",
     "PollStatus",
+    "SeenOutcome",
     "SeenUrl",
     "Source",
     "Story",

@@ -1,0 +1,82 @@
+"""The raw text of a page for the query pre-check: everything a cleaner could take text from.
+
+Built from the same decoding and the same parse as :func:`monitor.extract.clean_page`, and a
+superset of what it can output: every text node (scripts and styles included), the attributes
+that carry text (``content``, ``alt``, ``title``…), JSON-LD strings (decoded, entities
+unescaped, embedded tags removed), joined with nothing in between, so a word the cleaner
+assembles from several text nodes is a substring here too. Invisible and control characters
+are removed as the cleaner removes them.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from monitor.extract.clean import _INVISIBLE_RE, Skipped, _load_tree, _prepare_text
+from monitor.extract.control import strip_control
+from monitor.query.precheck import PreCheck
+
+# Attributes that hold URLs, styles or identifiers: no cleaner outputs them as text.
+_NOT_TEXT_ATTRIBUTES = frozenset(
+    {"href", "src", "srcset", "class", "id", "style", "rel", "type", "charset", "width", "height"}
+)
+_TAG_RE = re.compile(r"<[^>]*>")
+
+
+def _strings(value: Any) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            yield current
+        elif isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+def _json_ld_strings(raw: str) -> Iterator[str]:
+    try:
+        data = json.loads(raw.strip().removesuffix(";"), strict=False)
+    except (ValueError, RecursionError):
+        return
+    for text in _strings(data):
+        yield text
+        if "<" in text:
+            yield _TAG_RE.sub("", text)
+
+
+def raw_page_text(body: bytes, content_type: str | None = None) -> str | None:
+    """The page's raw text, or None when it is no HTML page the cleaner would read (the full
+    path then decides, and records its own skip reason)."""
+    prepared = _prepare_text(body, content_type)
+    if isinstance(prepared, Skipped):
+        return None
+    tree = _load_tree(prepared)
+    if tree is None:
+        return None
+    parts: list[str] = list(tree.itertext())
+    for element in tree.iter():
+        for name, value in element.attrib.items():
+            if name.lower() not in _NOT_TEXT_ATTRIBUTES and not name.startswith("data-"):
+                parts.append(value)
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if tag == "script" and "ld+json" in (element.get("type") or "").lower():
+            parts.extend(_json_ld_strings(element.text or ""))
+    text = "".join(parts)
+    if "&" in text:  # metadata values are unescaped once more by the cleaner
+        text += html_lib.unescape(text)
+    return _INVISIBLE_RE.sub("", strip_control(text))
+
+
+def page_may_match(precheck: PreCheck, body: bytes, content_type: str | None = None) -> bool:
+    """False only when the page surely cannot match (True when unsure: not HTML, unparsable)."""
+    try:
+        text = raw_page_text(body, content_type)
+    except Exception:  # never reject on our own failure: the full path decides
+        return True
+    return text is None or precheck.may_match(text)
