@@ -1,14 +1,14 @@
-"""Fixtures for the daemon tests: config files and a fresh job-function recorder."""
+"""Fixtures for the daemon tests: config files, the job-function recorder, log cleanup."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-from monitor.daemon import jobs
 from monitor.daemon.logging import remove_logging
 from tests.daemon import jobfuncs
 
@@ -72,9 +72,16 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
     return _write
 
 
-@pytest.fixture(autouse=True)
-def _clean_state() -> Iterator[None]:
+@pytest.fixture
+def recorder() -> Iterator[ModuleType]:
+    """The job-function recorder of :mod:`tests.daemon.jobfuncs`, empty for this test."""
     jobfuncs.reset()
+    yield jobfuncs
+    jobfuncs.reset()
+
+
+@pytest.fixture
+def daemon_logging() -> Iterator[None]:
+    """Remove the log handlers ``run_daemon`` installs on the root logger."""
     yield
-    jobs.reset_state()
     remove_logging()
