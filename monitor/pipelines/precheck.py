@@ -1,7 +1,7 @@
 """The raw text of a page for the query pre-check: everything a cleaner could take text from.
 
 Built from the same decoding and the same parse as :func:`monitor.extract.clean_page`, and a
-superset of what it can output: every text node (scripts and styles included), the attributes
+superset of what it can output: every text node (but code: scripts and styles), the attributes
 that carry text (``content``, ``alt``, ``title``…), JSON-LD strings (decoded, entities
 unescaped, embedded tags removed), joined with nothing in between, so a word the cleaner
 assembles from several text nodes is a substring here too. Invisible and control characters
@@ -16,6 +16,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from lxml import etree
+
 from monitor.extract.clean import _INVISIBLE_RE, Skipped, _load_tree, _prepare_text
 from monitor.extract.control import strip_control
 from monitor.query.precheck import PreCheck
@@ -25,6 +27,8 @@ _NOT_TEXT_ATTRIBUTES = frozenset(
     {"href", "src", "srcset", "class", "id", "style", "rel", "type", "charset", "width", "height"}
 )
 _TAG_RE = re.compile(r"<[^>]*>")
+# Code, not text: the cleaner drops them before extracting (JSON-LD is read separately).
+_CODE_TAGS = frozenset({"script", "style"})
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -59,14 +63,23 @@ def raw_page_text(body: bytes, content_type: str | None = None) -> str | None:
     tree = _load_tree(prepared)
     if tree is None:
         return None
-    parts: list[str] = list(tree.itertext())
-    for element in tree.iter():
+    parts: list[str] = []
+    for event, element in etree.iterwalk(tree, events=("start", "end")):
+        tag = element.tag if isinstance(element.tag, str) else ""
+        if event == "end":
+            if element.tail:
+                parts.append(element.tail)
+            continue
+        if not tag:  # comments and processing instructions: never article text
+            continue
+        if tag in _CODE_TAGS:
+            if "ld+json" in (element.get("type") or "").lower():
+                parts.extend(_json_ld_strings(element.text or ""))
+        elif element.text:
+            parts.append(element.text)
         for name, value in element.attrib.items():
             if name.lower() not in _NOT_TEXT_ATTRIBUTES and not name.startswith("data-"):
                 parts.append(value)
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if tag == "script" and "ld+json" in (element.get("type") or "").lower():
-            parts.extend(_json_ld_strings(element.text or ""))
     text = "".join(parts)
     if "&" in text:  # metadata values are unescaped once more by the cleaner
         text += html_lib.unescape(text)
