@@ -80,6 +80,30 @@ def counts_from_stats(stats: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
+INCREMENTAL_COUNTS = (
+    "already_seen",
+    "refetch_updated",
+    "revalidated",
+    "revalidated_304",
+    "links_resolved",
+    "unresolved",
+)
+
+
+def reason_lines(name: str, counts: dict[str, Any]) -> list[str]:
+    """One line of pages dropped by reason and one of incremental counters (when any)."""
+    lines: list[str] = []
+    dropped = sorted(
+        (k.removeprefix("dropped_"), v) for k, v in counts.items() if k.startswith("dropped_") and v
+    )
+    if dropped:
+        lines.append(f"  {name}: not stored: " + ", ".join(f"{k} {v}" for k, v in dropped))
+    incremental = [(k, counts[k]) for k in INCREMENTAL_COUNTS if counts.get(k)]
+    if incremental:
+        lines.append(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in incremental))
+    return lines
+
+
 def run_status(close_reason: str | None, counts: dict[str, int], errors: list[str]) -> str:
     """``ok`` / ``partial`` / ``failed`` / ``interrupted`` for a finished crawl."""
     if close_reason not in (None, "finished") and not str(close_reason).startswith("closespider"):
