@@ -31,7 +31,6 @@ from monitor.db.engine import Database
 
 if TYPE_CHECKING:
     from monitor.pipelines.store import WorkerPool
-    from monitor.query.precheck import PreCheck
 
 T = TypeVar("T")
 
@@ -58,7 +57,6 @@ class CrawlRuntime:
         self._owns_db = db is None
         self._executor: concurrent.futures.ThreadPoolExecutor | None = None
         self._pool: WorkerPool | None = None
-        self._precheck: PreCheck | None = None
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:  # never the config (it may carry secrets)
@@ -68,16 +66,6 @@ class CrawlRuntime:
     def query(self) -> str:
         """The analysts' query (the config fills in the built-in default when left empty)."""
         return self.config.query.match
-
-    @property
-    def precheck(self) -> PreCheck:
-        """The relaxed raw-text pre-check of the query, compiled once per process."""
-        with self._lock:
-            if self._precheck is None:
-                from monitor.query.precheck import PreCheck
-
-                self._precheck = PreCheck.compile(self.query)
-            return self._precheck
 
     @property
     def pool(self) -> WorkerPool:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from scrapy import Spider, signals
@@ -33,13 +34,23 @@ OUTCOMES = ("new", "syndicated", "duplicate", "updated", "not_matching", "skippe
 Progress = Callable[[str, str, dict[str, Any]], None]
 
 
+class RunStatus(StrEnum):
+    """How a crawl run ended (``crawl_runs.status``; ``running`` while it runs)."""
+
+    RUNNING = "running"
+    OK = "ok"
+    PARTIAL = "partial"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
 @dataclass
 class RunRecord:
     """What the recorder knows about the run once the spider has closed."""
 
     source: str
     run_id: int | None = None
-    status: str = "running"
+    status: str = RunStatus.RUNNING
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     close_reason: str | None = None
@@ -104,15 +115,15 @@ def reason_lines(name: str, counts: dict[str, Any]) -> list[str]:
     return lines
 
 
-def run_status(close_reason: str | None, counts: dict[str, int], errors: list[str]) -> str:
+def run_status(close_reason: str | None, counts: dict[str, int], errors: list[str]) -> RunStatus:
     """``ok`` / ``partial`` / ``failed`` / ``interrupted`` for a finished crawl."""
     if close_reason not in (None, "finished") and not str(close_reason).startswith("closespider"):
-        return "interrupted"
+        return RunStatus.INTERRUPTED
     responses = sum(v for k, v in counts.items() if k.startswith("status_"))
     started_ok = counts.get("start_ok", 0)
     if responses == 0 or (started_ok == 0 and counts.get("start_failed", 0) > 0):
-        return "failed"
-    return "partial" if errors else "ok"
+        return RunStatus.FAILED
+    return RunStatus.PARTIAL if errors else RunStatus.OK
 
 
 class CrawlRunRecorder:

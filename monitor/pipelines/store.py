@@ -37,6 +37,7 @@ from monitor.crawl.context import (
     crawl_context,
 )
 from monitor.crawl.items import ArticlePage, FetchKind
+from monitor.db.models import SeenOutcome
 from monitor.processing import ArticleStore, FetchedPage, StoreResult, analyze_page
 
 logger = logging.getLogger(__name__)
@@ -220,7 +221,7 @@ def _record_unmatched(page: FetchedPage, job: PageJob) -> None:
         lambda session: record_chain(
             session,
             urls,
-            outcome="not_matching",
+            outcome=SeenOutcome.NOT_MATCHING.value,
             source_name=page.source_name,
             kind=job.kind,
             canonical_url=canonical,
@@ -338,7 +339,7 @@ class StorePipeline:
                 lambda session: record_chain(
                     session,
                     urls,
-                    outcome="unresolved",
+                    outcome=SeenOutcome.UNRESOLVED.value,
                     source_name=self.context.source.name,
                     kind=self.context.source.type,
                 ),
