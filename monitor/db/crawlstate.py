@@ -109,7 +109,7 @@ def record_validators(
     if step is not None:
         values["revalidations"] = step
         values["last_fetched_at"] = now or utcnow()
-    session.execute(update(SeenUrl).where(SeenUrl.url == url[:2048]).values(**values))
+    session.execute(update(SeenUrl).where(SeenUrl.url == url).values(**values))
 
 
 def mark_unchanged(db: Database, url: str, step: int, now: datetime | None = None) -> None:
@@ -117,7 +117,7 @@ def mark_unchanged(db: Database, url: str, step: int, now: datetime | None = Non
     db.write(
         lambda session: session.execute(
             update(SeenUrl)
-            .where(SeenUrl.url == url[:2048])
+            .where(SeenUrl.url == url)
             .values(revalidations=step, last_fetched_at=now or utcnow())
         )
     )
