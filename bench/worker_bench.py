@@ -90,6 +90,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sources", type=int, default=1000)
     parser.add_argument("--concurrent-polls", type=int, default=50)
+    parser.add_argument("--profile", help="write the worker's cProfile stats (all threads) here")
     args = parser.parse_args()
     from monitor.db.engine import Database
     from monitor.db.migrate import upgrade
@@ -115,9 +116,11 @@ def main() -> int:
     config.write_text("\n".join(lines), encoding="utf-8")
     db = Database(url)
     upgrade(db)
+    command = [sys.executable, "-m", "monitor.crawl.worker"]
+    if args.profile:
+        command = [sys.executable, str(ROOT / "bench" / "profile_worker.py"), args.profile, "--"]
     worker = subprocess.Popen(
-        [sys.executable, "-m", "monitor.crawl.worker", "--config", str(config),
-         "--log-level", "WARNING"],
+        [*command, "--config", str(config), "--log-level", "WARNING"],
         cwd=ROOT, stderr=(tmp / "worker.log").open("wb"),
     )  # fmt: skip
 

@@ -97,8 +97,10 @@ class PollQueue:
                 taken += _entries(entries)
         return taken
 
-    def ack(self, message_id: str) -> None:
-        self._call("xack", self.stream, self.group, message_id)
+    def ack(self, *message_ids: str) -> None:
+        """Acknowledge messages (one XACK for many)."""
+        if message_ids:
+            self._call("xack", self.stream, self.group, *message_ids)
 
     def pending(self) -> int:
         """Messages delivered and not yet acknowledged."""
