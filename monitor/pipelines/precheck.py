@@ -19,7 +19,7 @@ from typing import Any
 from lxml import etree
 
 from monitor.extract.clean import _INVISIBLE_RE, Skipped, _load_tree, _prepare_text
-from monitor.extract.control import strip_control
+from monitor.extract.control import _CONTROL_RE, _ESCAPE_SEQUENCE_RE
 from monitor.query.precheck import PreCheck
 
 # Attributes that hold URLs, styles or identifiers: no cleaner outputs them as text.
@@ -27,8 +27,20 @@ _NOT_TEXT_ATTRIBUTES = frozenset(
     {"href", "src", "srcset", "class", "id", "style", "rel", "type", "charset", "width", "height"}
 )
 _TAG_RE = re.compile(r"<[^>]*>")
-# Code, not text: the cleaner drops them before extracting (JSON-LD is read separately).
-_CODE_TAGS = frozenset({"script", "style"})
+# What the cleaner deletes from text (escape sequences, controls, invisible marks), in one pass.
+_DELETED_RE = re.compile(
+    "|".join(f"(?:{r.pattern})" for r in (_ESCAPE_SEQUENCE_RE, _CONTROL_RE, _INVISIBLE_RE))
+)
+# Code, not text: the cleaner drops scripts and styles before extracting (JSON-LD is read
+# separately).
+_TEXT_NODES = etree.XPath("//text()[not(parent::script or parent::style)]", smart_strings=False)
+_TEXT_ATTRIBUTES = etree.XPath(
+    "//@*[not(starts-with(name(), 'data-'))"
+    + "".join(f" and name() != '{name}'" for name in sorted(_NOT_TEXT_ATTRIBUTES))
+    + "]",
+    smart_strings=False,
+)
+_JSON_LD = etree.XPath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]')
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -63,27 +75,15 @@ def raw_page_text(body: bytes, content_type: str | None = None) -> str | None:
     tree = _load_tree(prepared)
     if tree is None:
         return None
-    parts: list[str] = []
-    for event, element in etree.iterwalk(tree, events=("start", "end")):
-        tag = element.tag if isinstance(element.tag, str) else ""
-        if event == "end":
-            if element.tail:
-                parts.append(element.tail)
-            continue
-        if not tag:  # comments and processing instructions: never article text
-            continue
-        if tag in _CODE_TAGS:
-            if "ld+json" in (element.get("type") or "").lower():
-                parts.extend(_json_ld_strings(element.text or ""))
-        elif element.text:
-            parts.append(element.text)
-        for name, value in element.attrib.items():
-            if name.lower() not in _NOT_TEXT_ATTRIBUTES and not name.startswith("data-"):
-                parts.append(value)
+    # XPath (in C): text nodes in document order but code, then text-bearing attribute values.
+    parts: list[str] = _TEXT_NODES(tree)
+    parts.extend(_TEXT_ATTRIBUTES(tree))
+    for script in _JSON_LD(tree):
+        parts.extend(_json_ld_strings(script.text or ""))
     text = "".join(parts)
     if "&" in text:  # metadata values are unescaped once more by the cleaner
         text += html_lib.unescape(text)
-    return _INVISIBLE_RE.sub("", strip_control(text))
+    return _DELETED_RE.sub("", text)
 
 
 def page_may_match(precheck: PreCheck, body: bytes, content_type: str | None = None) -> bool:
