@@ -18,6 +18,7 @@ from typing import Any
 
 from lxml import etree
 
+from monitor.extract.boilerplate import has_consent_marker, has_paywall_marker
 from monitor.extract.clean import _INVISIBLE_RE, Skipped, _load_tree, _prepare_text
 from monitor.extract.control import _CONTROL_RE, _ESCAPE_SEQUENCE_RE
 from monitor.query.precheck import PreCheck
@@ -27,6 +28,7 @@ _NOT_TEXT_ATTRIBUTES = frozenset(
     {"href", "src", "srcset", "class", "id", "style", "rel", "type", "charset", "width", "height"}
 )
 _TAG_RE = re.compile(r"<[^>]*>")
+WALL_TEXT_CHARS = 20_000
 # What the cleaner deletes from text (escape sequences, controls, invisible marks), in one pass.
 _DELETED_RE = re.compile(
     "|".join(f"(?:{r.pattern})" for r in (_ESCAPE_SEQUENCE_RE, _CONTROL_RE, _INVISIBLE_RE))
@@ -87,9 +89,19 @@ def raw_page_text(body: bytes, content_type: str | None = None) -> str | None:
 
 
 def page_may_match(precheck: PreCheck, body: bytes, content_type: str | None = None) -> bool:
-    """False only when the page surely cannot match (True when unsure: not HTML, unparsable)."""
+    """False only when the page surely cannot match (True when unsure: not HTML, unparsable).
+
+    A short page showing a paywall or consent prompt (a wall in place of the article) goes the
+    full path, which counts it as skipped with its reason: a source that blocks us must keep
+    showing up in its skip share. (Markers are only looked for in pages of up to
+    ``WALL_TEXT_CHARS`` characters of raw text: the prompts' regexes are slow on long pages.)
+    """
     try:
         text = raw_page_text(body, content_type)
     except Exception:  # never reject on our own failure: the full path decides
         return True
-    return text is None or precheck.may_match(text)
+    if text is None or precheck.may_match(text):
+        return True
+    if len(text) > WALL_TEXT_CHARS:
+        return False
+    return has_paywall_marker(text) or has_consent_marker(text)

@@ -188,3 +188,17 @@ def test_precheck_never_rejects_a_corpus_page_the_full_path_matches(
     # corpus page is on the topic; the narrow query rejects far more of them).
     assert matched >= min_matched
     assert rejected >= min_rejected
+
+
+def test_a_wall_in_place_of_the_article_goes_the_full_path() -> None:
+    """A consent or paywall page is left to the cleaner, which counts it as skipped (the share
+    of skipped pages tells operators a source blocks us), not rejected as not matching."""
+    check = PreCheck.compile(DEFAULT_QUERY)
+    wall = page_html("Before you continue", ["We value your privacy. Accept all cookies."])
+    plain = page_html("Park budget", ["The council approved a budget for parks."])
+    assert page_may_match(check, wall, "text/html")
+    assert not page_may_match(check, plain, "text/html")
+    full = analyze_page(
+        FetchedPage("https://w.example/a", wall, "s"), DEFAULT_QUERY, relevance=None
+    )
+    assert full.skip_reason is not None
