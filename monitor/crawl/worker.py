@@ -12,6 +12,7 @@ a fresh one). SIGTERM: the running polls are closed and recorded as interrupted,
 from __future__ import annotations
 
 import argparse
+import copy
 import logging
 import os
 import signal
@@ -116,11 +117,12 @@ class CrawlWorker:
         from twisted.internet import reactor
 
         level = self.log_level or self.config.logging.level
-        base = project_defaults() | {"LOG_LEVEL": level}
+        base = project_defaults() | {"LOG_LEVEL": level, "LOG_INSTALL_ROOT_HANDLER": False}
         # Our own handler, not Scrapy's root handler: Scrapy re-installs its handler (a new
-        # formatter and filter) for every Crawler built while one is installed.
-        configure_logging(base, install_root_handler=False)
-        setup_logging(level, self.config.logging.json_format)
+        # formatter and filter) for every Crawler built while one is installed. The handler
+        # carries the level: Scrapy sets its own loggers to DEBUG.
+        configure_logging(base)
+        setup_logging(level, self.config.logging.json_format).setLevel(level.upper())
         install_config_redaction(self.config)
         self.runner = CrawlerRunner(base)
         self.runtime = CrawlRuntime(self.config, db=self.db)
@@ -274,7 +276,7 @@ class CrawlWorker:
             settings["CLOSESPIDER_TIMEOUT"] = float(self.config.daemon.lease_seconds)
             # Parsing every callback's source for a `return` in a generator, per crawler: 4 ms.
             settings["WARN_ON_GENERATOR_RETURN_VALUE"] = False
-            self._settings_cache[key] = settings
+            settings = self._settings_cache[key] = poll_settings(settings)
         return settings
 
     def _crawled(self, poll: _Poll) -> None:
@@ -394,6 +396,50 @@ class CrawlWorker:
         log.warning("second stop signal: stopping now")
         if reactor.running:  # type: ignore[attr-defined]
             reactor.stop()  # type: ignore[attr-defined,misc]
+
+
+_IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset, type)
+
+
+def _copy_value(value: Any) -> Any:
+    from scrapy.settings import BaseSettings
+
+    if isinstance(value, BaseSettings):
+        return _copy_settings(value, type(value).__new__(type(value)))
+    if isinstance(value, _IMMUTABLE) or callable(value):
+        return value
+    return copy.deepcopy(value)
+
+
+def _copy_settings(source: Any, target: Any) -> Any:
+    """What ``Settings.copy()`` (a ``deepcopy``) gives, built attribute by attribute: a few
+    hundred settings of strings, numbers, classes and small component dicts."""
+    from scrapy.settings import SettingsAttribute
+
+    target.frozen = False
+    attributes: dict[str, Any] = {}
+    for name, attribute in source.attributes.items():
+        copied = SettingsAttribute.__new__(SettingsAttribute)
+        copied.value = _copy_value(attribute.value)
+        copied.priority = attribute.priority
+        attributes[name] = copied
+    target.attributes = attributes
+    return target
+
+
+def poll_settings(settings: Any) -> Any:
+    """``settings`` (a dict or Settings) as a Settings whose ``copy()`` (one per Crawler) costs
+    a fraction of Scrapy's deepcopy: the worker builds a Crawler per poll from one cached Settings
+    per source (Crawler() 1.9 ms -> 0.5 ms CPU; from a dict it was 3.7 ms)."""
+    from scrapy.settings import Settings
+
+    class PollSettings(Settings):
+        def copy(self) -> Any:
+            return _copy_settings(self, type(self).__new__(type(self)))
+
+    if not isinstance(settings, Settings):
+        settings = Settings(settings)
+    return _copy_settings(settings, PollSettings.__new__(PollSettings))
 
 
 def _extension(crawler: Any, cls: type) -> Any:
