@@ -162,8 +162,10 @@ def _record_after_store(page: FetchedPage, job: PageJob, result: StoreResult) ->
     stored = {page.url, page.final_url or page.url}
     extra = [url for url in job.chain if url not in stored]
     final = page.final_url or page.url
-    wanted = extra or job.etag or job.last_modified or job.revalidation_step is not None
-    if not wanted:
+    # Validators only serve the revalidation of stored articles: no extra write for the rest.
+    revalidated = job.revalidation_step is not None
+    validators = result.article_id is not None and bool(job.etag or job.last_modified)
+    if not (extra or validators or revalidated):
         return
 
     def _work(session: Any) -> None:
@@ -178,13 +180,14 @@ def _record_after_store(page: FetchedPage, job: PageJob, result: StoreResult) ->
                 article_id=result.article_id,
                 reason=str(result.detail.get("reason") or "") or None,
             )
-        record_validators(
-            session,
-            final,
-            etag=job.etag,
-            last_modified=job.last_modified,
-            step=job.revalidation_step,
-        )
+        if validators or revalidated:
+            record_validators(
+                session,
+                final,
+                etag=job.etag,
+                last_modified=job.last_modified,
+                step=job.revalidation_step,
+            )
 
     _locked(lambda: _worker.store.db.write(_work))  # type: ignore[union-attr]
 
