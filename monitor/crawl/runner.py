@@ -28,6 +28,7 @@ from monitor.db.leases import (
     renew_leases,
     source_lease_name,
 )
+from monitor.db.models import RunStatus
 from monitor.db.repository import mark_abandoned_runs
 
 logger = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def run_crawl(
     ttl = float(config.daemon.lease_ttl_seconds)
     held, busy = _acquire_leases(db, sources, holder, ttl, lease_wait)
     summaries: dict[str, SourceRunSummary] = {
-        s.name: SourceRunSummary(s.name, None, "skipped", {}, ["already running elsewhere"])
+        s.name: SourceRunSummary(s.name, None, RunStatus.SKIPPED, {}, ["already running elsewhere"])
         for s in busy
     }
     try:
@@ -191,7 +192,9 @@ def _crawl(
         if recorder is None or recorder.record.status == "running":
             error = startup_errors.get(source.name, "crawler did not run")
             run_id = recorder.record.run_id if recorder else None
-            results[source.name] = SourceRunSummary(source.name, run_id, "failed", {}, [error])
+            results[source.name] = SourceRunSummary(
+                source.name, run_id, RunStatus.FAILED, {}, [error]
+            )
             continue
         record = recorder.record
         results[source.name] = SourceRunSummary(
