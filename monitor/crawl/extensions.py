@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import Any
 
 from scrapy import Spider, signals
@@ -26,22 +25,13 @@ from scrapy.crawler import Crawler
 from scrapy.http import Response
 
 from monitor.crawl.context import ERRORS_KEY, crawl_context
-from monitor.db.repository import finish_crawl_run, start_crawl_run
+from monitor.db.models import RunStatus
+from monitor.db.repository import start_crawl_run
 
 logger = logging.getLogger(__name__)
 
 OUTCOMES = ("new", "syndicated", "duplicate", "updated", "not_matching", "skipped")
 Progress = Callable[[str, str, dict[str, Any]], None]
-
-
-class RunStatus(StrEnum):
-    """How a crawl run ended (``crawl_runs.status``; ``running`` while it runs)."""
-
-    RUNNING = "running"
-    OK = "ok"
-    PARTIAL = "partial"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"
 
 
 @dataclass
@@ -176,6 +166,14 @@ class CrawlRunRecorder:
         except Exception:  # a progress printer must never break the crawl
             logger.exception("progress callback failed")
 
+    def _documents(self, reason: str) -> list[Any]:
+        """Feed/sitemap validators to keep: only after a complete crawl (else all is refetched)."""
+        assert self.crawler.stats is not None
+        if reason != "finished" or self.crawler.stats.get_value("monitor/limit_pages"):
+            return []
+        failed = self.context.failed_documents
+        return [row for url, row in self.context.documents.items() if url not in failed]
+
     async def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
@@ -184,16 +182,20 @@ class CrawlRunRecorder:
         status = run_status(reason, counts, errors)
         self.record.counts, self.record.errors = counts, errors
         self.record.status, self.record.close_reason = status, reason
-        if self.record.run_id is not None:
-            runtime = self.context.runtime
+        runtime = self.context.runtime
+        documents = self._documents(reason)
+        if self.record.run_id is not None or documents:
+            from monitor.db.crawlstate import close_crawl_run
+
             try:
                 await runtime.db_call(
-                    finish_crawl_run,
+                    close_crawl_run,
                     runtime.db,
                     self.record.run_id,
                     status=status,
                     counts=counts,
                     errors=errors,
+                    documents=documents,
                 )
             except Exception as exc:
                 logger.error("cannot record crawl run %s: %s", self.record.run_id, exc)

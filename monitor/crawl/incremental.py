@@ -2,7 +2,7 @@
 
 * :class:`ConditionalGetMiddleware` (downloader) sends ``If-None-Match`` / ``If-Modified-Since``:
   for feeds and sitemaps from their stored validators, for a scheduled revalidation from the
-  page's own; it stores the crawl's feed/sitemap validators when the crawl ends complete.
+  page's own (the run recorder stores the crawl's new feed validators with the run row).
 * :class:`SeenUrlMiddleware` (spider) drops article requests for URLs already fetched or stored,
   one batched database look-up per callback, unless the listing says the page changed after our
   last fetch of it (then it is fetched again, counted ``refetch_updated``).
@@ -14,16 +14,16 @@ All database work goes through the runtime's database thread.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import Any
 
-from scrapy import Request, Spider, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from monitor.crawl.context import CrawlContext, DocumentState, count, crawl_context
+from monitor.crawl.context import CrawlContext, count, crawl_context
 from monitor.crawl.items import FetchKind
 from monitor.db.engine import Database
 from monitor.db.models import HttpCacheEntry, utcnow
@@ -39,23 +39,6 @@ def _validators(db: Database, url: str) -> HttpCacheEntry | None:
         return get_http_validators(session, url)
 
 
-def _save_validators(db: Database, rows: Iterable[DocumentState]) -> None:
-    from monitor.db.repository import put_http_validators
-
-    def _work(session: Any) -> None:
-        for row in rows:
-            put_http_validators(
-                session,
-                row.url,
-                etag=row.etag,
-                last_modified=row.last_modified,
-                status=row.status,
-                entry_count=row.entry_count,
-            )
-
-    db.write(_work)
-
-
 def _canonical(url: str) -> str | None:
     from monitor.dedup import canonicalize_url
 
@@ -66,12 +49,11 @@ def _canonical(url: str) -> str | None:
 
 
 class ConditionalGetMiddleware:
-    """Conditional requests from stored validators; feed validators stored at the end."""
+    """Conditional requests from stored validators."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.context: CrawlContext = crawl_context(crawler)
-        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
@@ -101,20 +83,6 @@ class ConditionalGetMiddleware:
     @property
     def _stats(self) -> Any:
         return self.crawler.stats
-
-    async def spider_closed(self, spider: Spider, reason: str) -> None:
-        """Validators only after a complete crawl (else everything is fetched again next time)."""
-        if reason != "finished" or self._stats.get_value("monitor/limit_pages"):
-            return
-        failed = self.context.failed_documents
-        rows = [row for url, row in self.context.documents.items() if url not in failed]
-        if not rows:
-            return
-        runtime = self.context.runtime
-        try:
-            await runtime.db_call(_save_validators, runtime.db, rows)
-        except Exception as exc:
-            spider.logger.error("cannot store feed validators: %s", exc)
 
 
 class SeenUrlMiddleware:

@@ -24,6 +24,8 @@ FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
 # Every skipped page is a DropItem with a counted reason: not worth a log line each.
 DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"
+# Scrapy parses every callback's source per crawler to warn about generator return values (4 ms).
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 DOWNLOADER_MIDDLEWARES = {
     "monitor.crawl.middlewares.SafeUrlMiddleware": 50,
@@ -58,6 +60,7 @@ def project_defaults() -> dict[str, Any]:
         "FEED_EXPORT_ENCODING": FEED_EXPORT_ENCODING,
         "LOG_LEVEL": LOG_LEVEL,
         "DEFAULT_DROPITEM_LOG_LEVEL": DEFAULT_DROPITEM_LOG_LEVEL,
+        "WARN_ON_GENERATOR_RETURN_VALUE": WARN_ON_GENERATOR_RETURN_VALUE,
         "DOWNLOADER_MIDDLEWARES": dict(DOWNLOADER_MIDDLEWARES),
         "SPIDER_MIDDLEWARES": dict(SPIDER_MIDDLEWARES),
         "ITEM_PIPELINES": dict(ITEM_PIPELINES),

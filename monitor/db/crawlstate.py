@@ -10,13 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from monitor.db.engine import Database
-from monitor.db.models import Article, SeenUrl, Source, utcnow
-from monitor.db.repository import record_seen_urls, source_id
+from monitor.db.models import Article, CrawlRun, SeenUrl, Source, utcnow
+from monitor.db.repository import put_http_validators, record_seen_urls, source_id
 
 _CHUNK = 500
 
@@ -171,3 +172,36 @@ def due_revalidations(
             if len(due) >= limit:
                 break
     return due
+
+
+def close_crawl_run(
+    db: Database,
+    run_id: int | None,
+    *,
+    status: str,
+    counts: dict[str, Any],
+    errors: list[Any],
+    documents: Sequence[Any] = (),
+) -> None:
+    """One transaction at the end of a crawl: the run row's outcome and the new validators of its
+    feeds and sitemaps (``DocumentState``-like rows: url, etag, last_modified, status,
+    entry_count)."""
+
+    def _work(session: Session) -> None:
+        if run_id is not None:
+            session.execute(
+                update(CrawlRun)
+                .where(CrawlRun.id == run_id)
+                .values(status=status, counts=counts, errors=errors[:200], finished_at=utcnow())
+            )
+        for row in documents:
+            put_http_validators(
+                session,
+                row.url,
+                etag=row.etag,
+                last_modified=row.last_modified,
+                status=row.status,
+                entry_count=row.entry_count,
+            )
+
+    db.write(_work)
