@@ -331,6 +331,7 @@ class CrawlWorker:
         def _done(_: Any) -> None:
             for poll, _result, status in batch:
                 self._forget(poll, status)
+            self._tick()  # slots are free now: claim at once, not at the next claim interval
 
         def _failed(failure: Any) -> None:
             log.error("cannot record %d poll(s): %s; retrying", len(batch), failure.value)
