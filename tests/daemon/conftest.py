@@ -11,6 +11,7 @@ import pytest
 
 from monitor.daemon.logging import remove_logging
 from tests.daemon import jobfuncs
+from tests.daemon.killkit import Mailbox, NewsSite
 
 
 def render_toml(data: dict[str, Any]) -> str:
@@ -85,3 +86,34 @@ def daemon_logging() -> Iterator[None]:
     """Remove the log handlers ``run_daemon`` installs on the root logger."""
     yield
     remove_logging()
+
+
+@pytest.fixture
+def site() -> Iterator[NewsSite]:
+    """One local news site."""
+    news = NewsSite()
+    news.thread.start()
+    yield news
+    news.server.shutdown()
+    news.server.server_close()
+
+
+@pytest.fixture
+def sites(request: pytest.FixtureRequest) -> Iterator[dict[str, NewsSite]]:
+    """One local news site per name in the test module's ``SOURCES``."""
+    webs = {name: NewsSite(offset=100 * n) for n, name in enumerate(request.module.SOURCES)}
+    for web in webs.values():
+        web.thread.start()
+    yield webs
+    for web in webs.values():
+        web.server.shutdown()
+        web.server.server_close()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A local SMTP server (aiosmtpd) keeping every message."""
+    box = Mailbox()
+    box.controller.start()
+    yield box
+    box.controller.stop()
