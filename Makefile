@@ -65,14 +65,16 @@ run: setup
 	$(VENV)/bin/monitor init
 	$(VENV)/bin/monitor run
 
-# The kill -9 tests (monitor run and its worker, a worker of the distributed deployment) repeated
-# with the kill at a random moment of the crawl; every run checks nothing lost or stored twice.
+# The kill -9 tests (monitor run and its worker, a worker of the distributed deployment, the
+# end-to-end run with digests to a local SMTP server) repeated with the kill at a random moment
+# of the crawl; every run checks nothing lost or stored twice and every alert delivered once.
 SOAK_ROUNDS ?= 10
 soak: setup
 	for i in $$(seq 1 $(SOAK_ROUNDS)); do \
 	  seed=$$(od -An -N2 -tu2 /dev/urandom | tr -d ' '); echo "soak round $$i: SOAK_SEED=$$seed"; \
 	  SOAK_SEED=$$seed $(VENV)/bin/pytest -q -x -p no:randomly tests/daemon/test_crash.py \
-	    tests/daemon/test_worker.py tests/daemon/test_distributed.py || exit 1; \
+	    tests/daemon/test_worker.py tests/daemon/test_distributed.py \
+	    tests/daemon/test_integration.py || exit 1; \
 	done
 
 bench: setup

@@ -39,6 +39,7 @@ def main() -> int:
         ("relevance_bench.py", []),
         ("crawl_bench.py", sys.argv[1:]),
         ("worker_bench.py", []),
+        ("worker_bench.py", ["--workers", "2", "--delay-ms", "200", "--concurrent-polls", "4"]),
         ("web_bench.py", []),
         ("archive_bench.py", []),
     )

@@ -292,6 +292,9 @@ class CrawlConfig(_Strict):
     max_url_length: int = Field(2000, ge=100)
     max_redirects: int = Field(10, ge=0, le=30)
     extract_workers: int = Field(0, ge=0, le=64)
+    # Conditional re-fetches of a matched article this many hours after it was first seen
+    # (an edit the feed does not signal is found so); [] switches revalidation off.
+    revalidate_after_hours: list[float] = Field(default_factory=lambda: [1.0, 6.0, 24.0])
     # CIDRs treated as public by the SSRF guard (tests mark a loopback range; never 0.0.0.0/0
     # in production: it switches the guard off).
     public_networks: list[IPvAnyNetwork] = []

@@ -5,8 +5,10 @@ sitemaps (indexes, news sitemaps, ``.xml.gz``), section pages with pagination, a
 announced feeds, or a news-search feed (Google News, Bing News, GDELT). It only discovers and
 yields; analysing and storing happen in the item pipeline.
 
-Incremental: entries outside the look-back window and URLs already seen or stored are never
-requested; feeds and sitemaps are fetched with If-None-Match / If-Modified-Since.
+Incremental: entries outside the look-back window are never requested; the middlewares of
+:mod:`monitor.crawl.incremental` drop URLs already seen or stored (unless the listing says they
+changed), make feed, sitemap and revalidation requests conditional, and add the due
+revalidations. The spider itself never touches the database.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterable
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider
 from scrapy.crawler import Crawler
@@ -25,13 +28,13 @@ from twisted.python.failure import Failure
 from monitor.config import MonitorConfig, SourceConfig
 from monitor.crawl.context import (
     SOURCE_SETTING,
+    CrawlContext,
+    DocumentState,
     add_error,
     count,
-    crawler_config,
-    crawler_source,
-    db_call,
+    crawl_context,
     in_thread,
-    shared_database,
+    standalone_runtime,
 )
 from monitor.crawl.discovery import (
     Entry,
@@ -43,64 +46,18 @@ from monitor.crawl.discovery import (
     parse_listing,
     parse_sitemap,
 )
-from monitor.crawl.items import ArticlePage
+from monitor.crawl.items import ArticlePage, FetchKind
 from monitor.crawl.middlewares import (
     DeferredToNextCrawl,
     RefusedRequest,
     requests_deferred_to_this_crawl,
 )
-from monitor.crawl.search import search_url
-from monitor.db.engine import Database
-from monitor.db.models import HttpCacheEntry, utcnow
-from monitor.db.repository import get_http_validators, known_urls, put_http_validators
+from monitor.crawl.search import engine_hosts, resolve_link, search_url
+from monitor.db.models import utcnow
 
 DOCUMENT_PRIORITY = 100
 MAX_DISCOVERED_FEEDS = 3
-
-
-def _validators(db: Database, url: str) -> HttpCacheEntry | None:
-    with db.session() as session:
-        return get_http_validators(session, url)
-
-
-def _known(db: Database, urls: list[str]) -> set[str]:
-    with db.session() as session:
-        return known_urls(session, urls)
-
-
-def _save_validators(
-    db: Database, rows: Iterable[tuple[str, str | None, str | None, int, Any]]
-) -> None:
-    def _work(session: Any) -> None:
-        for url, etag, last_modified, status, entries in rows:
-            put_http_validators(
-                session,
-                url,
-                etag=etag,
-                last_modified=last_modified,
-                status=status,
-                entry_count=entries,
-            )
-
-    db.write(_work)
-
-
-def _canonical(url: str) -> str | None:
-    try:
-        from monitor.dedup import canonicalize_url
-
-        return str(canonicalize_url(url))
-    except (ImportError, ValueError):
-        return None
-
-
-def _resolve_redirect(url: str) -> str:
-    try:
-        from monitor.dedup import resolve_search_redirect
-
-        return resolve_search_redirect(url) or url
-    except (ImportError, ValueError):
-        return url
+REVALIDATION_PRIORITY = -10
 
 
 def _header(response: Response, name: str) -> str | None:
@@ -110,14 +67,14 @@ def _header(response: Response, name: str) -> str | None:
 
 def _standalone_settings(crawler: Crawler, source_name: str | None) -> None:
     """``scrapy crawl source -a source=NAME``: the source's settings from the config file
-    ($MONITOR_CONFIG or ./monitor.toml), as the runner would build them; the crawl holds the
-    source's lease itself (``SourceLease``)."""
+    ($MONITOR_CONFIG or ./monitor.toml), as the runner would build them; the crawl builds its
+    own runtime and holds the source's lease itself (``SourceLease``)."""
     from monitor.crawl.extensions import STANDALONE_SETTING
     from monitor.crawl.settings import build_settings
 
     if not source_name:
         raise UsageError("name the source: scrapy crawl source -a source=NAME")
-    config = crawler_config(crawler)
+    config = standalone_runtime(crawler).config
     source = config.source(source_name)
     for key, value in build_settings(config, source).items():  # `-s KEY=VALUE` still wins
         crawler.settings.set(key, value, priority="spider")
@@ -129,17 +86,14 @@ class SourceSpider(Spider):
 
     name = "source"
 
+    context: CrawlContext
     config: MonitorConfig
     source: SourceConfig
-    db: Database
 
     def __init__(self, source: str | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.source_name = source
-        self.scheduled = 0
-        self.requested: set[str] = set()
-        self.pending_validators: dict[str, tuple[str, str | None, str | None, int, Any]] = {}
-        self.failed_documents: set[str] = set()
+        self.listings: set[str] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
@@ -150,17 +104,24 @@ class SourceSpider(Spider):
         return spider
 
     def setup(self) -> None:
-        """Read the source, limits and look-back window from the validated config."""
-        self.config = crawler_config(self.crawler)
-        self.source = crawler_source(self.crawler, self.source_name)
+        """Read the source, limits and look-back window from the crawl's context."""
+        self.context = crawl_context(self.crawler, self.source_name)
+        self.config = self.context.config
+        self.source = self.context.source
         self.source_name = self.source.name
-        self.db = shared_database(self.config)
         settings = self.crawler.settings
-        self.max_pages = settings.getint("MONITOR_MAX_PAGES", 2000)
         self.max_depth = settings.getint("MONITOR_MAX_DEPTH", 2)
         self.max_size = settings.getint("DOWNLOAD_MAXSIZE", 0)
         self.lookback = timedelta(days=self.source.lookback_days or self.config.crawl.lookback_days)
         self.since: datetime = utcnow() - self.lookback
+        self.search_hosts = engine_hosts(self.source) if self.source.type != "site" else frozenset()
+        if self.context.owns_runtime:
+            from scrapy import signals
+
+            self.crawler.signals.connect(self._close_runtime, signal=signals.engine_stopped)
+
+    def _close_runtime(self) -> None:
+        self.context.runtime.close()
 
     @property
     def _stats(self) -> Any:
@@ -169,13 +130,11 @@ class SourceSpider(Spider):
     # --- start ------------------------------------------------------------------------------
 
     async def start(self) -> AsyncIterator[Any]:
-        for request in await self.start_requests_list() + await requests_deferred_to_this_crawl(
-            self
-        ):
+        for request in self.start_requests_list() + await requests_deferred_to_this_crawl(self):
             yield request
 
-    async def start_requests_list(self) -> list[Request]:
-        """The source's start requests (feeds and sitemaps conditional)."""
+    def start_requests_list(self) -> list[Request]:
+        """The source's start requests (the middleware makes feeds and sitemaps conditional)."""
         src = self.source
         requests: list[Request] = []
         if src.type != "site":
@@ -183,12 +142,12 @@ class SourceSpider(Spider):
             bases: list[str | None] = [*src.feeds] or [None]
             for base in bases:
                 url = search_url(src, self.config, base=base)
-                requests.append(await self.document_request(url, kind, start=True))
+                requests.append(self.document_request(url, kind, start=True))
             return requests
         for url in src.feeds:
-            requests.append(await self.document_request(url, "feed", start=True))
+            requests.append(self.document_request(url, "feed", start=True))
         for url in src.sitemaps:
-            requests.append(await self.document_request(url, "sitemap", start=True))
+            requests.append(self.document_request(url, "sitemap", start=True))
         for url in src.pages:
             requests.append(self.listing_request(url, 0, start=True))
         if src.site and not requests:
@@ -204,25 +163,13 @@ class SourceSpider(Spider):
             )
         return requests
 
-    async def document_request(self, url: str, kind: str, *, start: bool) -> Request:
-        """A feed / sitemap / search request carrying the stored validators."""
-        cached = await db_call(_validators, self.db, url)
-        headers: dict[str, str] = {}
-        if cached is not None and cached.etag:
-            headers["If-None-Match"] = cached.etag
-        if cached is not None and cached.last_modified:
-            headers["If-Modified-Since"] = cached.last_modified
+    def document_request(self, url: str, kind: str, *, start: bool) -> Request:
+        """A feed / sitemap / search request (made conditional by ConditionalGetMiddleware)."""
         return Request(
             url,
             callback=self.parse_document,
             errback=self.on_error,
-            headers=headers,
-            meta={
-                "kind": kind,
-                "start": start,
-                "handle_httpstatus_list": [304],
-                "cache_max": cached.max_entry_count if cached is not None else 0,
-            },
+            meta={"kind": kind, "start": start, "handle_httpstatus_list": [304]},
             priority=DOCUMENT_PRIORITY,
             dont_filter=start,
         )
@@ -237,6 +184,25 @@ class SourceSpider(Spider):
             dont_filter=start,
         )
 
+    def revalidation_request(
+        self, url: str, validators: tuple[str | None, str | None], step: int
+    ) -> Request:
+        """A scheduled conditional re-fetch of a matched article (RevalidationMiddleware)."""
+        return Request(
+            url,
+            callback=self.parse_article,
+            errback=self.on_error,
+            meta={
+                "kind": "article",
+                "fetch": FetchKind.REVALIDATION,
+                "validators": validators,
+                "revalidation_step": step,
+                "handle_httpstatus_list": [304],
+            },
+            priority=REVALIDATION_PRIORITY,
+            dont_filter=True,
+        )
+
     # --- callbacks --------------------------------------------------------------------------
 
     def _started(self, response: Response, ok: bool = True) -> None:
@@ -244,13 +210,13 @@ class SourceSpider(Spider):
             count(self._stats, "start_ok" if ok else "start_failed")
 
     async def parse_document(self, response: Response) -> AsyncIterator[Any]:
-        """A feed, sitemap (index) or search answer: schedule its fresh, unseen entries."""
+        """A feed, sitemap (index) or search answer: schedule its fresh entries."""
         kind = response.meta.get("kind", "feed")
         url = response.request.url if response.request else response.url
         if response.status == 304:
             count(self._stats, "unchanged")
             self._started(response)
-            self.pending_validators[url] = (url, None, None, 304, None)
+            self.context.documents[url] = DocumentState(url, None, None, 304, None)
             return
         parsed = await self._parse_body(kind, response)
         label = "sitemap" if parsed.kind.startswith("sitemap") else kind
@@ -263,7 +229,7 @@ class SourceSpider(Spider):
         if parsed.count == 0 and previous > 0:
             add_error(self._stats, f"{label} {url} gave 0 entries, used to give {previous}")
         self._started(response)
-        self.pending_validators[url] = (
+        self.context.documents[url] = DocumentState(
             url,
             _header(response, "ETag"),
             _header(response, "Last-Modified"),
@@ -275,10 +241,10 @@ class SourceSpider(Spider):
             if child.published_at is not None and child.published_at < self.since:
                 count(self._stats, "too_old")
                 continue
-            if self._take_budget():
-                yield await self.document_request(child.url, "sitemap", start=False)
+            if self.context.take_budget(self._stats):
+                yield self.document_request(child.url, "sitemap", start=False)
         since = self.window_start(parsed.entries) if parsed.kind == "feed" else self.since
-        for request in await self.article_requests(parsed.entries, url, since=since):
+        for request in self.article_requests(parsed.entries, url, since=since):
             yield request
 
     async def _parse_body(self, kind: str, response: Response) -> Parsed:
@@ -299,7 +265,7 @@ class SourceSpider(Spider):
             return
         self._started(response)
         for feed in feeds:
-            yield await self.document_request(feed, "feed", start=False)
+            yield self.document_request(feed, "feed", start=False)
 
     async def parse_listing(self, response: Response) -> AsyncIterator[Any]:
         """A section page: article links, and pagination up to ``max_depth``."""
@@ -308,34 +274,49 @@ class SourceSpider(Spider):
         self._started(response)
         depth = int(response.meta.get("listing_depth", 0))
         for page in parsed.pages:
-            if page in self.requested:
+            if page in self.listings:
                 continue
             if depth >= self.max_depth:
                 count(self._stats, "limit_depth")
                 continue
-            if not self._take_budget():
+            if not self.context.take_budget(self._stats):
                 break
-            self.requested.add(page)
+            self.listings.add(page)
             yield self.listing_request(page, depth + 1)
-        for request in await self.article_requests(parsed.entries, response.url):
+        for request in self.article_requests(parsed.entries, response.url):
             yield request
 
     def parse_article(self, response: Response) -> Iterable[ArticlePage]:
         """A candidate article page: hand it to the pipeline as is."""
-        redirects = response.meta.get("redirect_urls") or []
+        meta = response.meta
+        redirects = list(meta.get("redirect_urls") or [])
+        link = meta.get("link")
+        chain = list(dict.fromkeys([*([link] if link else []), *redirects, response.url]))
+        fetch = meta.get("fetch") or FetchKind.NEW
+        if response.status == 304:
+            fetch = FetchKind.UNCHANGED
+        elif self._engine_page(response.url):
+            fetch = FetchKind.UNRESOLVED
         yield ArticlePage(
             url=redirects[0] if redirects else response.url,
             final_url=response.url,
-            body=response.body,
+            body=response.body if fetch is not FetchKind.UNCHANGED else b"",
             content_type=_header(response, "Content-Type"),
             source_name=self.source.name,
-            listed_title=response.meta.get("listed_title"),
-            listed_published_at=response.meta.get("listed_published_at"),
-            discovered_from=response.meta.get("discovered_from"),
+            listed_title=meta.get("listed_title"),
+            listed_published_at=meta.get("listed_published_at"),
+            discovered_from=meta.get("discovered_from"),
+            fetch=fetch,
+            chain=chain,
             etag=_header(response, "ETag"),
             last_modified=_header(response, "Last-Modified"),
             fetched_at=utcnow(),
+            step=meta.get("revalidation_step"),
         )
+
+    def _engine_page(self, url: str) -> bool:
+        """True when a news-search link led to the engine's own page (no publisher page)."""
+        return bool(self.search_hosts) and (urlsplit(url).hostname or "") in self.search_hosts
 
     # --- articles ---------------------------------------------------------------------------
 
@@ -352,60 +333,46 @@ class SourceSpider(Spider):
             return self.since
         return min(self.since, max(dates) - self.lookback)
 
-    def _take_budget(self) -> bool:
-        if self.scheduled >= self.max_pages:
-            count(self._stats, "limit_pages")
-            return False
-        self.scheduled += 1
-        return True
-
-    async def article_requests(
+    def article_requests(
         self, entries: list[Entry], found_on: str, *, since: datetime | None = None
     ) -> list[Request]:
-        """Requests for the entries inside the look-back window not yet seen or stored."""
-        fresh: list[tuple[str, Entry]] = []
+        """Requests for the entries inside the look-back window, newest first (the seen-URL
+        middleware drops those already fetched and applies the page budget)."""
         since = since or self.since
+        fresh: list[Entry] = []
         for entry in entries:
             if entry.published_at is not None and entry.published_at < since:
                 count(self._stats, "too_old")
                 continue
-            fresh.append((_resolve_redirect(entry.url), entry))
-        if not fresh:
-            return []
-        canonical = {url: _canonical(url) for url, _ in fresh}
-        lookup = {u for pair in canonical.items() for u in pair if u}
-        known = await db_call(_known, self.db, sorted(lookup))
-        newest_first = sorted(
-            fresh,
-            key=lambda pair: pair[1].published_at.timestamp() if pair[1].published_at else 1e12,
-            reverse=True,
+            fresh.append(entry)
+        fresh.sort(
+            key=lambda e: e.published_at.timestamp() if e.published_at else 1e12, reverse=True
         )
         requests: list[Request] = []
-        for url, entry in newest_first:
-            if url in known or canonical[url] in known:
-                count(self._stats, "already_seen")
-                continue
-            if url in self.requested:
-                continue
-            if not self._take_budget():
-                continue
-            self.requested.add(url)
+        for entry in fresh:
+            target = resolve_link(entry.url, self.source)
+            if target is not None:
+                count(self._stats, "links_resolved")
+            meta: dict[str, Any] = {
+                "kind": "article",
+                "listed_title": entry.title,
+                "listed_published_at": entry.published_at,
+                "listed_changed_at": entry.changed_at,
+                "discovered_from": found_on,
+            }
+            if target is not None and target != entry.url:
+                meta["link"] = entry.url
             requests.append(
                 Request(
-                    url,
+                    target or entry.url,
                     callback=self.parse_article,
                     errback=self.on_error,
-                    meta={
-                        "kind": "article",
-                        "listed_title": entry.title,
-                        "listed_published_at": entry.published_at,
-                        "discovered_from": found_on,
-                    },
+                    meta=meta,
                 )
             )
         return requests
 
-    # --- errors and closing -----------------------------------------------------------------
+    # --- errors -----------------------------------------------------------------------------
 
     def on_error(self, failure: Failure) -> None:
         """Record one short line per failed request; start URLs mark the run failed."""
@@ -435,15 +402,4 @@ class SourceSpider(Spider):
             count(self._stats, "article_errors")
             found_on = request.meta.get("discovered_from")
             if found_on:
-                self.failed_documents.add(found_on)
-
-    def closed(self, reason: str) -> None:
-        """Store feed/sitemap validators only after a complete crawl (else refetch next time)."""
-        if reason != "finished" or self._stats.get_value("monitor/limit_pages"):
-            return
-        rows = [v for url, v in self.pending_validators.items() if url not in self.failed_documents]
-        if rows:
-            try:
-                _save_validators(self.db, rows)
-            except Exception as exc:
-                self.logger.error("cannot store feed validators: %s", exc)
+                self.context.failed_documents.add(found_on)

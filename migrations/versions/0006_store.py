@@ -28,6 +28,7 @@ _OUTCOMES = (
     "not_matching",
     "skipped",
     "error",
+    "unresolved",
 )
 _ACCESS = ("open", "paywalled", "consent_wall")
 

@@ -109,9 +109,16 @@ def crawl_command(
 
 
 def _print_summaries(summaries: dict[str, dict[str, Any]], console: Console) -> None:
+    from monitor.crawl.extensions import reason_lines
+
     if summaries:
         console.print(_table(summaries, title="crawl summary"))
-    failed = [name for name, row in summaries.items() if row.get("status") in ("failed",)]
+    for name, row in summaries.items():
+        for line in reason_lines(name, row.get("counts", {})):
+            console.print(line, markup=False, highlight=False)
+    from monitor.db.models import RunStatus
+
+    failed = [name for name, row in summaries.items() if row.get("status") == RunStatus.FAILED]
     for name, row in summaries.items():
         for error in row.get("errors", [])[1:6]:
             console.print(f"  {name}: {error}", markup=False)

@@ -64,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
     def progress(source: str, stage: str, counts: dict[str, Any]) -> None:
         emit({"event": "progress", "source": source, "stage": stage, "counts": counts})
 
+    from monitor.crawl.extensions import reason_lines
     from monitor.crawl.runner import run_crawl
 
     try:
@@ -83,6 +84,8 @@ def main(argv: list[str] | None = None) -> int:
             emit({"event": "summary", **summary.to_dict()})
             continue
         print(f"{summary.source}: {summary.status}  {_format_counts(summary.counts)}")
+        for line in reason_lines(summary.source, summary.counts):
+            print(line)
         for error in summary.errors[:10]:
             print(f"  ! {error}")
     return 0

@@ -35,6 +35,9 @@ class Entry:
     url: str
     title: str | None = None
     published_at: datetime | None = None
+    # The latest date the listing gives (feed ``updated``, sitemap ``lastmod``,
+    # ``news:publication_date``): a page changed after our last fetch is fetched again.
+    changed_at: datetime | None = None
 
 
 @dataclass
@@ -107,7 +110,7 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
             continue
         date = parse_date(item.get("published_parsed") or item.get("updated_parsed"))
         title = (item.get("title") or "").strip() or None
-        entries.append(Entry(link, title, date))
+        entries.append(Entry(link, title, date, _latest(date, item.get("updated_parsed"))))
     result = Parsed("feed", entries=entries)
     if not entries:
         if parsed.get("bozo"):
@@ -118,6 +121,11 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     elif parsed.get("bozo"):
         result.warning = _short(parsed.get("bozo_exception"))
     return result
+
+
+def _latest(date: datetime | None, *others: Any) -> datetime | None:
+    dates = [d for d in (date, *(parse_date(o) for o in others)) if d is not None]
+    return max(dates, default=None)
 
 
 def _first_link(item: Any) -> str | None:
@@ -177,8 +185,11 @@ def parse_sitemap(body: bytes, url: str, max_size: int = 0) -> Parsed:
             loc = urljoin(url, item.get("loc", ""))
             if urlsplit(loc).scheme not in ("http", "https"):
                 continue
-            date = parse_date(item.get("news_publication_date")) or parse_date(item.get("lastmod"))
-            entry = Entry(loc, item.get("news_title") or None, date)
+            published = parse_date(item.get("news_publication_date"))
+            modified = parse_date(item.get("lastmod"))
+            date = published or modified
+            changed = max((d for d in (published, modified) if d is not None), default=None)
+            entry = Entry(loc, item.get("news_title") or None, date, changed)
             (result.children if sitemap.type == "sitemapindex" else result.entries).append(entry)
     except lxml.etree.XMLSyntaxError as exc:
         result.error = f"malformed XML ({_short(exc)})"

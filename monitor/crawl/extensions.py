@@ -4,7 +4,10 @@ Counts (a flat dict of ints): ``requests``, ``status_<code>``, discovery counter
 (``feeds``, ``sitemaps``, ``listings``, ``entries``, ``too_old``, ``already_seen``,
 ``limit_pages``, ``limit_depth``, ``limit_url_length``, ``robots_forbidden``, ``deferred``…),
 ``articles_found`` and the store outcomes ``new`` / ``syndicated`` / ``duplicate`` /
-``updated`` / ``not_matching`` / ``skipped`` / ``skipped_<reason>``.
+``updated`` / ``not_matching`` / ``skipped`` / ``skipped_<reason>``; every page not stored as
+``dropped_<reason>`` (``precheck``, ``not_matching``, ``duplicate``, ``unchanged``,
+``unresolved``…); incremental counters ``already_seen``, ``refetch_updated``, ``revalidated``,
+``revalidated_304``, ``unresolved``, ``links_resolved``.
 
 Status: ``interrupted`` when the crawl was stopped (SIGTERM/SIGINT), ``failed`` when nothing
 was fetched or every start URL failed, ``partial`` when errors were recorded, a page or time
@@ -22,8 +25,9 @@ from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
 
-from monitor.crawl.context import ERRORS_KEY, crawler_config, crawler_source, shared_database
-from monitor.db.repository import finish_crawl_run, start_crawl_run
+from monitor.crawl.context import ERRORS_KEY, crawl_context
+from monitor.db.models import RunStatus
+from monitor.db.repository import start_crawl_run
 from monitor.stories.outcomes import StoreOutcome
 
 logger = logging.getLogger(__name__)
@@ -38,7 +42,7 @@ class RunRecord:
 
     source: str
     run_id: int | None = None
-    status: str = "running"
+    status: str = RunStatus.RUNNING
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     close_reason: str | None = None
@@ -54,11 +58,20 @@ def counts_from_stats(stats: dict[str, Any]) -> dict[str, int]:
             counts[f"status_{key.rsplit('/', 1)[1]}"] = value
         elif key.startswith("monitor/skipped/"):
             counts[f"skipped_{key.split('/', 2)[2]}"] = value
+        elif key.startswith("monitor/dropped/"):
+            counts[f"dropped_{key.split('/', 2)[2]}"] = value
         elif key.startswith("monitor/outcome/"):
             counts[key.split("/", 2)[2]] = value
         elif key.startswith("monitor/"):
             counts[key.split("/", 1)[1]] = value
-    counts["articles_found"] = int(stats.get("item_scraped_count", 0))
+    # Candidate pages fetched and analysed: stored ones and dropped ones, but not a 304 of a
+    # revalidation or a search-engine page that led nowhere.
+    not_pages = counts.get("dropped_unchanged", 0) + counts.get("dropped_unresolved", 0)
+    counts["articles_found"] = (
+        int(stats.get("item_scraped_count", 0))
+        + int(stats.get("item_dropped_count", 0))
+        - not_pages
+    )
     for outcome in OUTCOMES:
         counts.setdefault(outcome, 0)
     if stats.get("robotstxt/forbidden"):
@@ -70,17 +83,42 @@ def counts_from_stats(stats: dict[str, Any]) -> dict[str, int]:
     return counts
 
 
-def run_status(close_reason: str | None, counts: dict[str, int], errors: list[str]) -> str:
+INCREMENTAL_COUNTS = (
+    "already_seen",
+    "refetch_updated",
+    "revalidated",
+    "revalidated_304",
+    "links_resolved",
+    "unresolved",
+)
+
+
+def reason_lines(name: str, counts: dict[str, Any]) -> list[str]:
+    """One line of pages dropped by reason and one of incremental counters (when any)."""
+    lines: list[str] = []
+    dropped = sorted(
+        (k.removeprefix("dropped_"), v) for k, v in counts.items() if k.startswith("dropped_") and v
+    )
+    if dropped:
+        lines.append(f"  {name}: not stored: " + ", ".join(f"{k} {v}" for k, v in dropped))
+    incremental = [(k, counts[k]) for k in INCREMENTAL_COUNTS if counts.get(k)]
+    if incremental:
+        lines.append(f"  {name}: " + ", ".join(f"{k} {v}" for k, v in incremental))
+    return lines
+
+
+def run_status(close_reason: str | None, counts: dict[str, int], errors: list[str]) -> RunStatus:
     """``ok`` / ``partial`` / ``failed`` / ``interrupted`` for a finished crawl."""
     if close_reason not in (None, "finished") and not str(close_reason).startswith("closespider"):
-        return "interrupted"
+        return RunStatus.INTERRUPTED
     responses = sum(v for k, v in counts.items() if k.startswith("status_"))
     started_ok = counts.get("start_ok", 0)
     if responses == 0 or (started_ok == 0 and counts.get("start_failed", 0) > 0):
-        return "failed"
+        return RunStatus.FAILED
     # cut short by a page or time limit, or requests put off to the next crawl: not "ok"
     cut_short = str(close_reason).startswith("closespider") or counts.get("limit_pages", 0) > 0
-    return "partial" if errors or cut_short or counts.get("deferred", 0) > 0 else "ok"
+    deferred = counts.get("deferred", 0) > 0
+    return RunStatus.PARTIAL if errors or cut_short or deferred else RunStatus.OK
 
 
 class CrawlRunRecorder:
@@ -88,24 +126,29 @@ class CrawlRunRecorder:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.config = crawler_config(crawler)
-        self.source = crawler_source(crawler)
+        self.context = crawl_context(crawler)
+        self.source = self.context.source
         self.trigger = crawler.settings.get("MONITOR_TRIGGER", "manual")
         self.record = RunRecord(self.source.name)
         self.progress: Progress | None = getattr(crawler, "monitor_progress", None)
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(self.item_scraped, signal=signals.item_dropped)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CrawlRunRecorder:
         return cls(crawler)
 
-    def spider_opened(self, spider: Spider) -> None:
-        db = shared_database(self.config)
-        self.record.run_id = start_crawl_run(
-            db, self.source.name, kind=self.source.type, trigger=self.trigger
+    async def spider_opened(self, spider: Spider) -> None:
+        runtime = self.context.runtime
+        self.record.run_id = await runtime.db_call(
+            start_crawl_run,
+            runtime.db,
+            self.source.name,
+            kind=self.source.type,
+            trigger=self.trigger,
         )
         self._emit("started")
 
@@ -113,7 +156,7 @@ class CrawlRunRecorder:
         if self.progress is not None and response.status != 200:
             self._emit("response")
 
-    def item_scraped(self, item: Any, response: Response, spider: Spider) -> None:
+    def item_scraped(self, item: Any, response: Response, spider: Spider, **_: Any) -> None:
         self._emit("article")
 
     def _snapshot(self) -> dict[str, int]:
@@ -128,7 +171,15 @@ class CrawlRunRecorder:
         except Exception:  # a progress printer must never break the crawl
             logger.exception("progress callback failed")
 
-    def spider_closed(self, spider: Spider, reason: str) -> None:
+    def _documents(self, reason: str) -> list[Any]:
+        """Feed/sitemap validators to keep: only after a complete crawl (else all is refetched)."""
+        assert self.crawler.stats is not None
+        if reason != "finished" or self.crawler.stats.get_value("monitor/limit_pages"):
+            return []
+        failed = self.context.failed_documents
+        return [row for url, row in self.context.documents.items() if url not in failed]
+
+    async def spider_closed(self, spider: Spider, reason: str) -> None:
         assert self.crawler.stats is not None
         stats = self.crawler.stats.get_stats()
         counts = counts_from_stats(stats)
@@ -136,14 +187,20 @@ class CrawlRunRecorder:
         status = run_status(reason, counts, errors)
         self.record.counts, self.record.errors = counts, errors
         self.record.status, self.record.close_reason = status, reason
-        if self.record.run_id is not None:
+        runtime = self.context.runtime
+        documents = self._documents(reason)
+        if self.record.run_id is not None or documents:
+            from monitor.db.crawlstate import close_crawl_run
+
             try:
-                finish_crawl_run(
-                    shared_database(self.config),
+                await runtime.db_call(
+                    close_crawl_run,
+                    runtime.db,
                     self.record.run_id,
                     status=status,
                     counts=counts,
                     errors=errors,
+                    documents=documents,
                 )
             except Exception as exc:
                 logger.error("cannot record crawl run %s: %s", self.record.run_id, exc)
@@ -160,9 +217,10 @@ class SourceLease:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.config = crawler_config(crawler)
-        self.source = crawler_source(crawler)
-        self.db = shared_database(self.config)
+        self.context = crawl_context(crawler)
+        self.config = self.context.config
+        self.source = self.context.source
+        self.db = self.context.db
         self.name = f"crawl:{self.source.name}"
         self.holder = ""
         self.held = False
@@ -181,12 +239,12 @@ class SourceLease:
     async def spider_opened(self, spider: Spider) -> None:
         from twisted.internet import task
 
-        from monitor.crawl.context import db_call
         from monitor.db.leases import acquire_lease, default_holder
         from monitor.db.repository import mark_abandoned_runs
 
         self.holder = default_holder()
         ttl = float(self.config.daemon.lease_ttl_seconds)
+        db_call = self.context.runtime.db_call
         self.held = await db_call(acquire_lease, self.db, self.name, self.holder, ttl)
         if not self.held:
             logger.error("%s: already running elsewhere; closing", self.source.name)
@@ -200,18 +258,17 @@ class SourceLease:
         self.beat.start(self.config.daemon.heartbeat_seconds, now=False)
 
     def _renew(self, ttl: float) -> Any:
-        from twisted.internet.threads import deferToThread
-
+        from monitor.crawl.context import deferred_from_future
         from monitor.db.leases import renew_lease
 
-        beat = deferToThread(renew_lease, self.db, self.name, self.holder, ttl)
+        future = self.context.runtime.submit(renew_lease, self.db, self.name, self.holder, ttl)
+        beat = deferred_from_future(future)
         return beat.addErrback(lambda f: logger.warning("lease heartbeat failed: %s", f.value))
 
     async def spider_closed(self, spider: Spider, reason: str) -> None:
-        from monitor.crawl.context import db_call
         from monitor.db.leases import release_lease
 
         if self.beat is not None and self.beat.running:
             self.beat.stop()
         if self.held:
-            await db_call(release_lease, self.db, self.name, self.holder)
+            await self.context.runtime.db_call(release_lease, self.db, self.name, self.holder)

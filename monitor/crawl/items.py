@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 
 from monitor.processing import FetchedPage
+
+
+class FetchKind(StrEnum):
+    """Why and how a candidate page was fetched."""
+
+    NEW = "new"  # never fetched before
+    REFETCH = "refetch"  # its feed/sitemap entry changed after our last fetch
+    REVALIDATION = "revalidation"  # a conditional re-fetch on the schedule; the page changed
+    UNCHANGED = "unchanged"  # a conditional re-fetch answered 304
+    UNRESOLVED = "unresolved"  # a news-search link that led to the engine's own page
 
 
 @dataclass
@@ -21,9 +32,12 @@ class ArticlePage:
     listed_published_at: datetime | None = None
     discovered_from: str | None = None
     outcome: str | None = None
+    fetch: FetchKind = FetchKind.NEW
+    chain: list[str] = field(default_factory=list)  # the link and every redirect hop
     etag: str | None = None
     last_modified: str | None = None
     fetched_at: datetime | None = None
+    step: int | None = None  # the revalidation step this fetch completes
 
     def to_fetched_page(self) -> FetchedPage:
         """The plain, picklable input of :func:`monitor.processing.analyze_page`."""

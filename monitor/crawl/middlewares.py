@@ -197,9 +197,10 @@ class RetryAfterMiddleware:
         raise DeferredToNextCrawl(f"deferred to the next crawl: {why}")
 
     async def _db(self, work: Any, *args: Any, **kwargs: Any) -> None:
-        from monitor.crawl.context import db_call, shared_database
+        from monitor.crawl.context import crawl_context
 
-        await db_call(work, shared_database(crawler_config(self.crawler)), *args, **kwargs)
+        context = crawl_context(self.crawler)
+        await context.runtime.db_call(work, context.db, *args, **kwargs)
 
 
 async def requests_deferred_to_this_crawl(spider: Any) -> list[Request]:
@@ -207,10 +208,10 @@ async def requests_deferred_to_this_crawl(spider: Any) -> list[Request]:
     own requests (its callbacks by kind); for the spider's start (one call)."""
     from datetime import datetime
 
-    from monitor.crawl.context import db_call
     from monitor.db.deferred import take_due_requests
 
-    rows = await db_call(take_due_requests, spider.db, spider.source.name)
+    context = spider.context
+    rows = await context.runtime.db_call(take_due_requests, context.db, spider.source.name)
     requests = []
     for row in rows:
         meta: dict[str, Any] = {**row.meta, "kind": row.kind, "deferred": True}

@@ -20,7 +20,6 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from monitor.config import MonitorConfig, SourceConfig
-from monitor.crawl.context import register_config, shared_database, shutdown_db_thread
 from monitor.db.engine import Database
 from monitor.db.leases import (
     acquire_lease,
@@ -29,6 +28,7 @@ from monitor.db.leases import (
     renew_leases,
     source_lease_name,
 )
+from monitor.db.models import RunStatus
 from monitor.db.repository import mark_abandoned_runs
 
 logger = logging.getLogger(__name__)
@@ -92,13 +92,16 @@ def run_crawl(
     Blocks until every crawl has ended. Raises only when the crawl machinery itself fails
     (a source failing is a summary with status ``failed``).
     """
+    from monitor.crawl.context import CrawlRuntime
+
     sources = select_sources(config, source_names)
-    db = shared_database(config)
+    runtime = CrawlRuntime(config)
+    db = runtime.db
     holder = default_holder()
     ttl = float(config.daemon.lease_ttl_seconds)
     held, busy = _acquire_leases(db, sources, holder, ttl, lease_wait)
     summaries: dict[str, SourceRunSummary] = {
-        s.name: SourceRunSummary(s.name, None, "skipped", {}, ["already running elsewhere"])
+        s.name: SourceRunSummary(s.name, None, RunStatus.SKIPPED, {}, ["already running elsewhere"])
         for s in busy
     }
     try:
@@ -107,18 +110,19 @@ def run_crawl(
             if marked:
                 logger.info("marked %d abandoned run(s) of %s as interrupted", marked, source.name)
         if held:
-            summaries.update(_crawl(config, held, trigger, progress, log_level, holder, ttl))
+            summaries.update(_crawl(runtime, held, trigger, progress, log_level, holder, ttl))
     finally:
         for source in held:
             try:
                 release_lease(db, source_lease_name(source.name), holder)
             except Exception as exc:
                 logger.error("cannot release the lease of %s: %s", source.name, exc)
+        runtime.close()
     return [summaries[s.name] for s in sources]
 
 
 def _crawl(
-    config: MonitorConfig,
+    runtime: Any,
     sources: list[SourceConfig],
     trigger: str,
     progress: Progress | None,
@@ -129,25 +133,23 @@ def _crawl(
     from scrapy.crawler import Crawler, CrawlerProcess
     from twisted.internet import task
 
+    from monitor.crawl.context import attach_runtime
     from monitor.crawl.extensions import CrawlRunRecorder
     from monitor.crawl.settings import build_settings, project_defaults
-    from monitor.pipelines.store import shutdown_pool, warm_pool
     from monitor.spiders.source import SourceSpider
 
-    ref = register_config(config)
-    db = shared_database(config)
-    warm_pool(config)
+    config, db = runtime.config, runtime.db
+    runtime.warm()
     base = project_defaults() | {"LOG_LEVEL": log_level or config.logging.level}
     process = CrawlerProcess(base)
     crawlers: list[tuple[SourceConfig, Crawler]] = []
     startup_errors: dict[str, str] = {}
     try:
         for index, source in enumerate(sources):
-            settings = build_settings(
-                config, source, config_ref=ref, trigger=trigger, log_level=log_level
-            )
+            settings = build_settings(config, source, trigger=trigger, log_level=log_level)
             # The first crawler installs the reactor the settings name (asyncio).
             crawler = Crawler(SourceSpider, settings, init_reactor=index == 0)
+            attach_runtime(crawler, runtime)
             crawler.monitor_progress = progress  # type: ignore[attr-defined]
             done = process.crawl(crawler, source=source.name)
 
@@ -183,15 +185,16 @@ def _crawl(
             if renewer.running:
                 renewer.stop()
     finally:
-        shutdown_pool()
-        shutdown_db_thread()
+        runtime.close()
     results: dict[str, SourceRunSummary] = {}
     for source, crawler in crawlers:
         recorder = _recorder(crawler, CrawlRunRecorder)
         if recorder is None or recorder.record.status == "running":
             error = startup_errors.get(source.name, "crawler did not run")
             run_id = recorder.record.run_id if recorder else None
-            results[source.name] = SourceRunSummary(source.name, run_id, "failed", {}, [error])
+            results[source.name] = SourceRunSummary(
+                source.name, run_id, RunStatus.FAILED, {}, [error]
+            )
             continue
         record = recorder.record
         results[source.name] = SourceRunSummary(

@@ -146,3 +146,38 @@ def search_url(source: SourceConfig, config: MonitorConfig, *, base: str | None 
             },
         )
     raise ValueError(f"source {source.name!r} is not a news-search source")
+
+
+#: The host each engine's redirect links live on (a configured ``feeds`` base stands in for it).
+ENGINE_HOSTS: dict[str, str] = {"google_news": "news.google.com", "bing_news": "www.bing.com"}
+
+
+def engine_hosts(source: SourceConfig) -> frozenset[str]:
+    """Hosts whose pages are the search engine's own for ``source`` (never an article)."""
+    hosts = {urlsplit(url).hostname or "" for url in source.feeds}
+    if source.type in ENGINE_HOSTS:
+        hosts.add(ENGINE_HOSTS[source.type])
+    if source.type == "bing_news":
+        hosts.add("bing.com")
+    return frozenset(h.lower() for h in hosts if h)
+
+
+def resolve_link(url: str, source: SourceConfig) -> str | None:
+    """The publisher URL a search-result link encodes (Bing ``url=``/``u=``, Google ``url?q=``,
+    Google News ``/rss/articles/CBMi…`` of the old format), found without a request; None when
+    the link does not encode it. A link on the source's configured search host is read as a link
+    on the engine's own host."""
+    from monitor.dedup import resolve_search_redirect
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    host = (parts.hostname or "").lower()
+    engine_host = ENGINE_HOSTS.get(source.type)
+    if engine_host and host in engine_hosts(source) and host != engine_host:
+        url = urlunsplit(("https", engine_host, parts.path, parts.query, ""))
+    try:
+        return resolve_search_redirect(url)
+    except ValueError:
+        return None

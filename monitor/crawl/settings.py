@@ -2,7 +2,8 @@
 built from the validated config by :func:`build_settings`.
 
 No secret ever goes into settings (Scrapy logs overridden settings at INFO): the config reaches
-components through :mod:`monitor.crawl.context`, by reference or by file path.
+components through the crawl runtime attached to the crawler (:mod:`monitor.crawl.context`); a
+``scrapy crawl`` run loads it from the file path.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from monitor.config import MonitorConfig, SourceConfig
-from monitor.crawl.context import CONFIG_PATH_SETTING, CONFIG_REF_SETTING, SOURCE_SETTING
+from monitor.crawl.context import CONFIG_PATH_SETTING, SOURCE_SETTING
 
 BOT_NAME = "news-monitor"
 SPIDER_MODULES = ["monitor.spiders"]
@@ -21,6 +22,10 @@ ROBOTSTXT_OBEY = True
 COOKIES_ENABLED = False
 FEED_EXPORT_ENCODING = "utf-8"
 LOG_LEVEL = "INFO"
+# Every skipped page is a DropItem with a counted reason: not worth a log line each.
+DEFAULT_DROPITEM_LOG_LEVEL = "DEBUG"
+# Scrapy parses every callback's source per crawler to warn about generator return values (4 ms).
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 DOWNLOADER_MIDDLEWARES = {
     "monitor.crawl.middlewares.SafeUrlMiddleware": 50,
@@ -28,6 +33,11 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.crawl.robots.RFC9309RobotsTxtMiddleware": 100,
     "monitor.crawl.middlewares.RetryAfterMiddleware": 560,
     "monitor.crawl.middlewares.RedirectGuardMiddleware": 610,
+    "monitor.crawl.incremental.ConditionalGetMiddleware": 620,
+}
+SPIDER_MIDDLEWARES = {
+    "monitor.crawl.incremental.RevalidationMiddleware": 940,
+    "monitor.crawl.incremental.SeenUrlMiddleware": 950,
 }
 ITEM_PIPELINES = {"monitor.pipelines.store.StorePipeline": 300}
 EXTENSIONS = {
@@ -49,7 +59,10 @@ def project_defaults() -> dict[str, Any]:
         "COOKIES_ENABLED": COOKIES_ENABLED,
         "FEED_EXPORT_ENCODING": FEED_EXPORT_ENCODING,
         "LOG_LEVEL": LOG_LEVEL,
+        "DEFAULT_DROPITEM_LOG_LEVEL": DEFAULT_DROPITEM_LOG_LEVEL,
+        "WARN_ON_GENERATOR_RETURN_VALUE": WARN_ON_GENERATOR_RETURN_VALUE,
         "DOWNLOADER_MIDDLEWARES": dict(DOWNLOADER_MIDDLEWARES),
+        "SPIDER_MIDDLEWARES": dict(SPIDER_MIDDLEWARES),
         "ITEM_PIPELINES": dict(ITEM_PIPELINES),
         "EXTENSIONS": dict(EXTENSIONS),
     }
@@ -59,7 +72,7 @@ def build_settings(
     config: MonitorConfig,
     source: SourceConfig,
     *,
-    config_ref: str | None = None,
+    config_ref: str | None = None,  # accepted for old callers; the runtime carries the config
     trigger: str = "manual",
     log_level: str | None = None,
 ) -> dict[str, Any]:
@@ -70,7 +83,6 @@ def build_settings(
     settings = project_defaults()
     settings.update(
         {
-            CONFIG_REF_SETTING: config_ref,
             CONFIG_PATH_SETTING: str(config.path) if config.path else None,
             SOURCE_SETTING: source.name,
             "MONITOR_TRIGGER": trigger,

@@ -18,7 +18,7 @@ from monitor.alerts.operator import raise_operator_alert, resolve_operator_alert
 from monitor.config import MonitorConfig, SourceConfig
 from monitor.db.engine import Database
 from monitor.db.leases import lease_holder, source_lease_name
-from monitor.db.models import Article, CrawlRun, OperatorAlert, Source, utcnow
+from monitor.db.models import Article, CrawlRun, OperatorAlert, RunStatus, Source, utcnow
 from monitor.stories.outcomes import StoreOutcome
 
 log = logging.getLogger("monitor.daemon.health")
@@ -28,7 +28,7 @@ NEW_KEYS = ("new", "syndicated")
 """Crawl-run counters of newly stored articles."""
 OUTCOME_KEYS = tuple(outcome.value for outcome in StoreOutcome)
 """Crawl-run counters of analysed pages, one per outcome."""
-FINISHED = ("ok", "partial", "failed")
+FINISHED = (RunStatus.OK, RunStatus.PARTIAL, RunStatus.FAILED)
 EMPTY_RUNS_PER_STEP = 3
 """Adaptive polling: every this many empty runs in a row double the polling interval."""
 HISTORY_RUNS = 50
@@ -126,9 +126,9 @@ def consecutive_failures(runs: list[CrawlRun]) -> int:
     """Failed runs in a row, newest first; running and interrupted runs are neither."""
     count = 0
     for run in runs:
-        if run.status == "failed":
+        if run.status == RunStatus.FAILED:
             count += 1
-        elif run.status in ("ok", "partial"):
+        elif run.status in (RunStatus.OK, RunStatus.PARTIAL):
             break
     return count
 
@@ -137,7 +137,7 @@ def empty_streak(runs: list[CrawlRun]) -> int:
     """Successful runs in a row, newest first, that stored nothing new."""
     count = 0
     for run in runs:
-        if run.status not in ("ok", "partial"):
+        if run.status not in (RunStatus.OK, RunStatus.PARTIAL):
             continue
         if new_articles(run.counts or {}):
             break
@@ -323,7 +323,7 @@ def _problems(
     runs = _recent_runs(session, source.name)
     failures = consecutive_failures(runs)
     if failures >= config.daemon.failure_alert_after:
-        last_failed = next(r for r in runs if r.status == "failed")
+        last_failed = next(r for r in runs if r.status == RunStatus.FAILED)
         error = _first_error(last_failed.errors)
         problems[PROBLEM_FAILING] = f"{failures} failed crawls in a row" + (
             f"; last error: {error}" if error else ""

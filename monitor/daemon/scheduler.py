@@ -9,6 +9,7 @@ run time of unchanged jobs, so a daemon that was down catches up with exactly on
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import signal
 import sys
@@ -16,10 +17,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
@@ -30,9 +31,10 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.util import obj_to_ref, ref_to_obj
 from sqlalchemy import Engine, select
 
+from monitor.alerts.circuit import CircuitBreaker
 from monitor.config import MonitorConfig, load_config
-from monitor.daemon import jobs
 from monitor.daemon.health import JOBS_TABLE, crawl_job_id
+from monitor.daemon.jobs import is_daemon_job
 from monitor.daemon.logging import install_config_redaction, setup_logging
 from monitor.daemon.triggers import daemon_trigger
 from monitor.daemon.workers import WorkerSupervisor
@@ -45,10 +47,13 @@ from monitor.db.leases import (
     release_lease,
     renew_lease,
 )
-from monitor.db.models import CrawlRun, utcnow
+from monitor.db.models import CrawlRun, RunStatus, utcnow
 from monitor.db.polls import requeue_abandoned
 from monitor.errors import ConfigError, MonitorError
 from monitor.schedule import Schedule, parse_schedule
+
+if TYPE_CHECKING:
+    from monitor.crawl.queue import PollQueue
 
 log = logging.getLogger("monitor.daemon")
 
@@ -100,14 +105,16 @@ def _weekly(schedule: Schedule) -> Schedule:
     return parse_schedule(" ".join(fields))
 
 
-def desired_jobs(config: MonitorConfig, config_path: str | Path) -> list[JobSpec]:
-    """Crawls of the enabled sources, digests per frequency in use, housekeeping, health."""
-    path = str(config_path)
+def desired_jobs(config: MonitorConfig) -> list[JobSpec]:
+    """Crawls of the enabled sources, digests per frequency in use, housekeeping, health.
+
+    The arguments are names only: the daemon executor passes the running daemon itself.
+    """
     specs = [
         JobSpec(
             crawl_job_id(source.name),
             CRAWL_FUNC,
-            (path, source.name),
+            (source.name,),
             source.parsed_schedule,
             f"crawl {source.name} ({source.schedule})",
             run_now_when_new=True,
@@ -131,7 +138,7 @@ def desired_jobs(config: MonitorConfig, config_path: str | Path) -> list[JobSpec
                 JobSpec(
                     f"digest:{frequency}",
                     DIGEST_FUNC,
-                    (path, frequency),
+                    (frequency,),
                     schedule,
                     f"{frequency} digests ({schedule.source})",
                 )
@@ -141,7 +148,7 @@ def desired_jobs(config: MonitorConfig, config_path: str | Path) -> list[JobSpec
         JobSpec(
             "housekeeping",
             HOUSEKEEPING_FUNC,
-            (path,),
+            (),
             housekeeping,
             f"housekeeping ({housekeeping.source})",
         )
@@ -150,7 +157,7 @@ def desired_jobs(config: MonitorConfig, config_path: str | Path) -> list[JobSpec
         JobSpec(
             "health",
             HEALTH_FUNC,
-            (path,),
+            (),
             parse_schedule(HEALTH_SCHEDULE),
             f"health checks ({HEALTH_SCHEDULE})",
         )
@@ -180,28 +187,149 @@ def validate_specs(specs: Iterable[JobSpec]) -> None:
 # --- the scheduler and the re-sync ---------------------------------------------------------------
 
 
+class DaemonExecutor(ThreadPoolExecutor):
+    """APScheduler's thread pool that hands the running daemon to the jobs marked ``daemon_job``.
+
+    This is how a stored job (a textual function reference and picklable names) reaches the
+    daemon's config, database, queue and stop flag without any module-level registry: the
+    executor belongs to one :class:`Daemon` and binds it when it submits a run.
+    """
+
+    def __init__(self, context: Any, max_workers: int = 10) -> None:
+        super().__init__(max_workers=max_workers)
+        self.context = context
+
+    def _do_submit_job(self, job: Job, run_times: list[datetime]) -> None:
+        bound = _BoundJob(job, self.context) if is_daemon_job(job.func) else job
+        super()._do_submit_job(bound, run_times)  # type: ignore[no-untyped-call]
+
+
+class _BoundJob:
+    """A job whose function gets ``context`` as its first argument (everything else delegated)."""
+
+    def __init__(self, job: Job, context: Any) -> None:
+        self._job = job
+        self.func = functools.partial(job.func, context)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._job, name)
+
+    def __str__(self) -> str:
+        return str(self._job)
+
+
+CLOCK_JUMP_TOLERANCE = timedelta(seconds=60)
+"""Wall-clock steps smaller than this (NTP slews, a late wake-up) are not treated as jumps."""
+
+
 class DaemonScheduler(BackgroundScheduler):
-    """A BackgroundScheduler that processes no jobs once stopping.
+    """A BackgroundScheduler that processes no jobs once stopping and survives clock jumps.
 
     APScheduler 3.x wakes its thread after ``shutdown()`` set the state to stopped and processes due
     jobs once more: it cannot submit them (the executor is gone) but still advances their stored
     next run time, so a job due at shutdown would silently lose its run.
+
+    Clock jumps (see :meth:`_correct_clock`): a job due long ago (the clock jumped ahead, or the
+    daemon was down) is moved to its first fire time within the misfire grace period before
+    APScheduler computes its run times, so a one-year jump of a one-minute job computes a few
+    hundred run times at most (one of which runs, coalesced), not 525,601. When the wall clock goes
+    back (it was a year ahead and is corrected), every next run moves back by the jump (to the
+    trigger's next fire time from there), so nothing waits a year and nothing runs twice. Jumps are
+    told from the wall clock against a monotonic one.
     """
+
+    def __init__(
+        self,
+        *args: Any,
+        wall_clock: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._wall_clock = wall_clock or (lambda: datetime.now(UTC))
+        self._monotonic = monotonic
+        self._last_seen: tuple[datetime, float] | None = None
+        self._clock_lock = threading.Lock()
+        self.clock_jumps: list[timedelta] = []  # the jumps seen (for the log and the tests)
 
     def _process_jobs(self) -> float | None:
         if self.state != STATE_RUNNING:
             return None
-        result: float | None = super()._process_jobs()
+        self._correct_clock()
+        result: float | None = super()._process_jobs()  # type: ignore[no-untyped-call]
         return result
+
+    def _correct_clock(self) -> None:
+        with self._clock_lock:  # the scheduler thread and a wakeup may both get here
+            self._correct_clock_locked()
+
+    def _correct_clock_locked(self) -> None:
+        wall, mono = self._wall_clock(), self._monotonic()
+        last, self._last_seen = self._last_seen, (wall, mono)
+        if last is None:  # first look after start: the daemon may have been down for long
+            self._skip_stale_runs(wall)
+            return
+        drift = (wall - last[0]) - timedelta(seconds=mono - last[1])
+        if abs(drift) < CLOCK_JUMP_TOLERANCE:
+            return
+        self.clock_jumps.append(drift)
+        log.warning(
+            "the wall clock jumped %s by %s; rescheduling jobs",
+            "ahead" if drift > timedelta(0) else "back", abs(drift),
+            extra={"clock_jump_s": drift.total_seconds()},
+        )  # fmt: skip
+        if drift > timedelta(0):
+            self._skip_stale_runs(wall)
+        else:
+            self._pull_back_runs(wall, drift)
+
+    def _skip_stale_runs(self, now: datetime) -> None:
+        """Jobs due before ``now - misfire grace``: to their first fire time within the grace."""
+        for job in self.get_jobs():
+            due = job.next_run_time
+            grace = job.misfire_grace_time
+            if due is None or grace is None:
+                continue
+            horizon = now - timedelta(seconds=grace)
+            if due >= horizon:
+                continue
+            first: datetime | None = job.trigger.get_next_fire_time(None, horizon)
+            if first is not None and first != due:
+                log.warning(
+                    "job %s missed its runs since %s (daemon down or clock jump); next run %s",
+                    job.id, due.isoformat(), first.isoformat(), extra={"job": job.id},
+                )  # fmt: skip
+                job.modify(next_run_time=first)
+
+    def _pull_back_runs(self, now: datetime, jump: timedelta) -> None:
+        """The clock went back by ``-jump``: move each next run back by as much (to the trigger's
+        next fire time from there), so it keeps its distance in real time: no repeat, no stall."""
+        for job in self.get_jobs():
+            due = job.next_run_time
+            if due is None:
+                continue
+            moved: datetime | None = job.trigger.get_next_fire_time(None, max(now, due + jump))
+            if moved is not None and moved < due:
+                job.modify(next_run_time=moved)
 
 
 def make_scheduler(
-    engine: Engine, *, timezone: str, misfire_grace_seconds: int, max_workers: int = 10
-) -> BackgroundScheduler:
-    """A scheduler with the persistent job store on ``engine`` and the daemon's job defaults."""
+    engine: Engine,
+    *,
+    timezone: str,
+    misfire_grace_seconds: int,
+    max_workers: int = 10,
+    context: Any = None,
+    wall_clock: Callable[[], datetime] | None = None,
+    monotonic: Callable[[], float] = time.monotonic,
+) -> DaemonScheduler:
+    """A scheduler with the persistent job store on ``engine`` and the daemon's job defaults;
+    ``context`` (the daemon) is handed to its jobs by the executor; the clocks are injectable."""
     return DaemonScheduler(
+        wall_clock=wall_clock,
+        monotonic=monotonic,
         jobstores={"default": SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE)},
-        executors={"default": ThreadPoolExecutor(max_workers=max(2, max_workers))},
+        executors={"default": DaemonExecutor(context, max_workers=max(2, max_workers))},
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -293,7 +421,7 @@ def catch_up_interrupted(
             )
         job = scheduler.get_job(crawl_job_id(source.name))
         due = job.next_run_time if job is not None else None
-        if status == "interrupted" and job is not None and due is not None and due > now:
+        if status == RunStatus.INTERRUPTED and job is not None and due is not None and due > now:
             scheduler.modify_job(job.id, next_run_time=now)
             caught.append(source.name)
     return caught
@@ -357,29 +485,62 @@ def _error(message: str) -> None:
 
 
 class Daemon:
-    """One running daemon: config, database, scheduler and lease."""
+    """One running daemon, as scrapyd's launcher is one object: it owns the config, the database,
+    the poll queue (distributed deployment), the local crawl worker, the scheduler with its lease,
+    and the stop flag. Its jobs receive it from :class:`DaemonExecutor`."""
 
     def __init__(
-        self, config_path: Path, config: MonitorConfig, db: Database, *, worker: bool = True
+        self,
+        config_path: Path,
+        config: MonitorConfig,
+        db: Database,
+        *,
+        worker: bool = True,
+        queue: PollQueue | None = None,
     ) -> None:
         self.config_path = config_path
         self.config = config
         self.db = db
+        self.queue = queue
         self.holder = default_holder()
         self.ttl = scheduler_lease_ttl(config)
-        self.scheduler: BackgroundScheduler | None = None
+        self.scheduler: DaemonScheduler | None = None
         self.worker = WorkerSupervisor(config_path)
         self.embedded_worker = worker
+        self.stopping = threading.Event()  # set by stop(): no new polls, waiting jobs return
+        self.digest_lock = threading.Lock()  # one digest send at a time
+        # One mail circuit breaker for every digest run: a dead server is skipped between runs.
+        self.mail_circuit = CircuitBreaker()
+
+    @classmethod
+    def open(cls, config_path: Path, config: MonitorConfig, *, worker: bool = True) -> Daemon:
+        """The daemon of ``config``: database and (with ``[queue]``) Redis reached, or raises."""
+        from monitor.crawl.queue import PollQueue
+        from monitor.db.migrate import require_current_schema
+
+        db = Database(
+            config.database.url,
+            busy_timeout_ms=config.database.busy_timeout_ms,
+            reconnect_seconds=config.database.reconnect_seconds,
+        )
+        try:
+            db.ping()
+            require_current_schema(db)
+            queue = PollQueue.from_config(config)  # fail fast: Redis unreachable
+        except BaseException:
+            db.dispose()
+            raise
+        return cls(config_path, config, db, worker=worker, queue=queue)
 
     def start(self) -> None:
-        specs = desired_jobs(self.config, self.config_path)
+        specs = desired_jobs(self.config)
         validate_specs(specs)
         acquire_scheduler_lease(self.db, self.holder, self.ttl)
-        jobs.set_active_config(self.config_path, self.config)
         daemon = self.config.daemon
         self.scheduler = make_scheduler(
             self.db.engine, timezone=daemon.timezone,
             misfire_grace_seconds=daemon.misfire_grace_seconds, max_workers=len(specs) + 2,
+            context=self,
         )  # fmt: skip
         self.scheduler.start(paused=True)
         result = sync_jobs(
@@ -403,7 +564,7 @@ class Daemon:
         """Re-read the config; keep the old one (and say so in one line) if the new one is bad."""
         try:
             config = load_config(self.config_path)
-            specs = desired_jobs(config, self.config_path)
+            specs = desired_jobs(config)
             validate_specs(specs)
         except MonitorError as exc:
             log.error("config reload failed, keeping the running config: %s", exc)
@@ -411,8 +572,10 @@ class Daemon:
         if config.database.url != self.config.database.url:
             log.warning("database.url changed: restart the daemon to use the new database")
             config = config.model_copy(update={"database": self.config.database})
+        if config.queue.url != self.config.queue.url:
+            log.warning("queue.url changed: restart the daemon to use the new queue")
+            config = config.model_copy(update={"queue": self.config.queue})
         _configure_logging(config)
-        jobs.set_active_config(self.config_path, config)
         self.config = config
         self.worker.restart()  # the worker finishes its polls and a new one reads the new config
         assert self.scheduler is not None
@@ -438,9 +601,9 @@ class Daemon:
         except Exception as exc:
             log.warning("cannot re-queue abandoned polls: %s", exc)
             return
-        queue = jobs.get_queue(self.config)
-        for poll_id in requeued if queue is not None else []:
-            queue.push(poll_id)
+        if self.queue is not None:
+            for poll_id in requeued:
+                self.queue.push(poll_id)
         if requeued:
             log.warning(
                 "re-queued %d poll(s) of a dead worker", len(requeued), extra={"polls": requeued}
@@ -448,7 +611,7 @@ class Daemon:
 
     def tick(self) -> None:
         """Every half second: keep the local worker running."""
-        if self.embedded_worker and not jobs.stopping():
+        if self.embedded_worker and not self.stopping.is_set():
             self.worker.check()
 
     def renew(self) -> bool:
@@ -470,7 +633,7 @@ class Daemon:
         """Stop the worker (its polls end as interrupted), the scheduler, then the lease."""
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.pause()  # no new job runs; running ones finish below
-        jobs.begin_shutdown()
+        self.stopping.set()
         if self.worker.pid is not None:
             log.info("stopping the crawl worker", extra={"pid": self.worker.pid})
         self.worker.stop()
@@ -481,6 +644,32 @@ class Daemon:
         except Exception as exc:
             log.warning("cannot release the scheduler lease: %s", exc)
         log.info("daemon stopped")
+
+    def close(self) -> None:
+        """Dispose of the database engine and the queue connection."""
+        if self.queue is not None:
+            self.queue.close()
+        self.db.dispose()
+
+    def serve(self, stop: threading.Event, reload: threading.Event) -> int:
+        """The main loop until ``stop``: reloads, worker checks, lease renewal; 1 if lost."""
+        renew_every = self.config.daemon.heartbeat_seconds
+        last_renewal = time.monotonic()
+        while not stop.wait(0.5):
+            if reload.is_set():
+                reload.clear()
+                try:
+                    self.reload()
+                except Exception:
+                    log.exception("config reload failed, keeping the running config")
+            self.tick()
+            if time.monotonic() - last_renewal >= renew_every:
+                last_renewal = time.monotonic()
+                if not self.renew():
+                    log.error("lost the scheduler lease to another scheduler; stopping")
+                    return 1
+                self.requeue_abandoned()
+        return 0
 
 
 def _configure_logging(config: MonitorConfig) -> None:
@@ -499,7 +688,6 @@ def run_daemon(
     ``worker=False`` (``monitor run --no-worker``): the scheduler alone; needs ``[queue]``.
     """
     from monitor.crawl.queue import require_distributed
-    from monitor.db.migrate import require_current_schema
 
     stop = stop_event or threading.Event()
     try:
@@ -511,46 +699,24 @@ def run_daemon(
         return exc.exit_code
     path = Path(config.path or config_path or "monitor.toml").resolve()
     _configure_logging(config)
-    db = Database(config.database.url, busy_timeout_ms=config.database.busy_timeout_ms)
     signals = _Signals(stop)
-    daemon = Daemon(path, config, db, worker=worker)
-    code = 0
+    daemon: Daemon | None = None
     try:
-        db.ping()
-        require_current_schema(db)
-        jobs.get_queue(config)  # fail fast: Redis unreachable
+        daemon = Daemon.open(path, config, worker=worker)
         signals.install()
         daemon.start()
     except Exception as exc:
         if not isinstance(exc, MonitorError):
             log.exception("the daemon failed to start")
         _error(str(exc) if isinstance(exc, MonitorError) else f"cannot start the daemon: {exc}")
-        daemon.abort()
+        if daemon is not None:
+            daemon.abort()
+            daemon.close()
         signals.restore()
-        jobs.reset_state()
-        db.dispose()
         return exc.exit_code if isinstance(exc, MonitorError) else 1
     try:
-        renew_every = config.daemon.heartbeat_seconds
-        last_renewal = time.monotonic()
-        while not stop.wait(0.5):
-            if signals.reload.is_set():
-                signals.reload.clear()
-                try:
-                    daemon.reload()
-                except Exception:
-                    log.exception("config reload failed, keeping the running config")
-            daemon.tick()
-            if time.monotonic() - last_renewal >= renew_every:
-                last_renewal = time.monotonic()
-                if not daemon.renew():
-                    log.error("lost the scheduler lease to another scheduler; stopping")
-                    code = 1
-                    break
-                daemon.requeue_abandoned()
+        return daemon.serve(stop, signals.reload)
     finally:
         daemon.stop()
         signals.restore()
-        jobs.reset_state()
-        db.dispose()
-    return code
+        daemon.close()

@@ -118,41 +118,57 @@ def database_now(session: Session) -> datetime:
 # --- acquire, renew, release ---------------------------------------------------------------------
 
 
+def take_lease(session: Session, name: str, holder: str, ttl_seconds: float, now: datetime) -> bool:
+    """Inside a write transaction: take the lease if free, expired, held by a dead local process,
+    or already ours; True when we hold it afterwards (batched claims call this per source)."""
+    expires = now + timedelta(seconds=ttl_seconds)
+    current = session.get(Lease, name)
+    if current is None:
+        try:
+            with session.begin_nested():  # a concurrent insert fails only this savepoint
+                session.add(Lease(name=name, holder=holder, acquired_at=now, expires_at=expires))
+        except IntegrityError:
+            return False
+        return True
+    previous = current.holder
+    if previous == holder:
+        current.expires_at = expires
+        return True
+    dead = holder_is_dead(previous)
+    if current.expires_at >= now and not dead:
+        return False
+    taken = session.execute(
+        update(Lease)
+        .where(Lease.name == name, Lease.holder == previous)
+        .values(holder=holder, acquired_at=now, expires_at=expires)
+        .execution_options(synchronize_session=False)
+    ).rowcount  # type: ignore[attr-defined]
+    if taken and dead:
+        log.warning("took over lease %s from dead process %s", name, previous)
+    if taken:
+        session.expire(current)
+    return bool(taken)
+
+
 def acquire_lease(db: Database, name: str, holder: str, ttl_seconds: float) -> bool:
     """Take the lease if free, expired, held by a dead local process, or already ours.
 
     True when we hold it afterwards.
     """
-
-    def _take(session: Session) -> bool:
-        now = database_now(session)
-        expires = now + timedelta(seconds=ttl_seconds)
-        current = session.get(Lease, name)
-        if current is None:
-            session.add(Lease(name=name, holder=holder, acquired_at=now, expires_at=expires))
-            session.flush()
-            return True
-        previous = current.holder
-        if previous == holder:
-            current.expires_at = expires
-            return True
-        dead = holder_is_dead(previous)
-        if current.expires_at >= now and not dead:
-            return False
-        taken = session.execute(
-            update(Lease)
-            .where(Lease.name == name, Lease.holder == previous)
-            .values(holder=holder, acquired_at=now, expires_at=expires)
-            .execution_options(synchronize_session=False)
-        ).rowcount  # type: ignore[attr-defined]
-        if taken and dead:
-            log.warning("took over lease %s from dead process %s", name, previous)
-        return bool(taken)
-
     try:
-        return db.write(_take)
+        return db.write(lambda s: take_lease(s, name, holder, ttl_seconds, database_now(s)))
     except IntegrityError:  # another process inserted the row between our two statements
         return False
+
+
+def release_leases(session: Session, names: list[str], holder: str) -> None:
+    """Inside a write transaction: give back the leases of ``names`` that we hold."""
+    if names:
+        session.execute(
+            delete(Lease)
+            .where(Lease.name.in_(names), Lease.holder == holder)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def renew_lease(db: Database, name: str, holder: str, ttl_seconds: float) -> bool:

@@ -235,6 +235,11 @@ class SeenUrl(Base):
     source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The page's validators (conditional revalidation) and how many steps of the revalidation
+    # schedule (``crawl.revalidate_after_hours``) are done.
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    revalidations: Mapped[int] = mapped_column(default=0, server_default=text("0"))
 
 
 class HttpCacheEntry(Base):
@@ -386,6 +391,17 @@ class PollStatus(StrEnum):
     DONE = "done"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+
+
+class RunStatus(StrEnum):
+    """How a crawl run (and the poll that ran it) ended; ``running`` while it runs."""
+
+    RUNNING = "running"
+    OK = "ok"
+    PARTIAL = "partial"
+    SKIPPED = "skipped"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
 
 
 class PollRequester(StrEnum):

@@ -9,19 +9,34 @@ one lease TTL, or whose worker is a dead process on this host, is re-queued by t
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from monitor.db.engine import Database
-from monitor.db.leases import database_now, holder_is_dead
-from monitor.db.models import ACTIVE_POLL_STATUSES, PollRequest, PollRequester, PollStatus
+from monitor.db.leases import (
+    database_now,
+    holder_is_dead,
+    release_leases,
+    source_lease_name,
+    take_lease,
+)
+from monitor.db.models import (
+    ACTIVE_POLL_STATUSES,
+    CrawlRun,
+    PollRequest,
+    PollRequester,
+    PollStatus,
+    RunStatus,
+)
 
 MAX_POLL_ATTEMPTS = 3
 """A poll whose worker died this many times is marked failed instead of re-queued again."""
@@ -159,6 +174,145 @@ def claim_poll(db: Database, poll_id: int, worker: str) -> PollClaim | None:
     return db.write(_claim)
 
 
+@dataclass(frozen=True)
+class StartedPolls:
+    """What one batched start did: polls to run now (their source leases held), and polls
+    refused because their source is being polled elsewhere (already finished as skipped)."""
+
+    started: list[PollClaim]
+    refused: list[PollClaim]
+
+
+ALREADY_RUNNING = "already running elsewhere"
+
+
+def start_polls(
+    db: Database,
+    worker: str,
+    ttl_seconds: float,
+    *,
+    limit: int = 0,
+    ids: list[int] | None = None,
+) -> StartedPolls:
+    """One transaction for a batch of polls: claim up to ``limit`` queued rows (or the named
+    ``ids``, which queue messages carried), take each source's lease, and mark runs of those
+    sources left ``running`` by a dead process as interrupted. A poll whose source lease is held
+    by a live holder is finished at once as skipped (``already running elsewhere``)."""
+    if (ids is None and limit <= 0) or ids == []:
+        return StartedPolls([], [])
+
+    def _start(session: Session) -> StartedPolls:
+        query = select(PollRequest.id, PollRequest.source_name, PollRequest.requested_by).where(
+            PollRequest.status == PollStatus.QUEUED.value
+        )
+        query = query.where(PollRequest.id.in_(ids)) if ids is not None else query.limit(limit)
+        rows = session.execute(
+            query.order_by(PollRequest.id).with_for_update(skip_locked=True)
+        ).all()
+        now = database_now(session)
+        started: list[PollClaim] = []
+        refused: list[PollClaim] = []
+        for poll_id, source_name, requested_by in rows:
+            if not _take(session, poll_id, worker, now):
+                continue
+            claim = PollClaim(poll_id, source_name, requested_by)
+            if take_lease(session, source_lease_name(source_name), worker, ttl_seconds, now):
+                started.append(claim)
+                continue
+            refused.append(claim)
+            session.execute(
+                update(PollRequest)
+                .where(PollRequest.id == poll_id)
+                .values(
+                    status=PollStatus.DONE.value,
+                    outcome={
+                        "source": source_name, "run_id": None, "status": RunStatus.SKIPPED.value,
+                        "counts": {}, "errors": [ALREADY_RUNNING],
+                    },
+                    finished_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )  # fmt: skip
+        _interrupt_abandoned_runs(session, [c.source_name for c in started], now)
+        return StartedPolls(started, refused)
+
+    return db.write(_start)
+
+
+def _interrupt_abandoned_runs(session: Session, sources: list[str], now: datetime) -> None:
+    """Runs of ``sources`` still ``running`` but not this process's: their crawl died (we hold
+    the source leases now, so no other crawl of them is alive)."""
+    if not sources:
+        return
+    session.execute(
+        update(CrawlRun)
+        .where(
+            CrawlRun.source_name.in_(sources),
+            CrawlRun.status == RunStatus.RUNNING.value,
+            or_(
+                CrawlRun.host.is_(None),
+                CrawlRun.host != socket.gethostname(),
+                CrawlRun.pid.is_(None),
+                CrawlRun.pid != os.getpid(),
+            ),
+        )
+        .values(
+            status=RunStatus.INTERRUPTED.value,
+            finished_at=func.coalesce(CrawlRun.finished_at, now),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+@dataclass(frozen=True)
+class PollResult:
+    """A finished poll as the worker reports it."""
+
+    id: int
+    source_name: str
+    status: PollStatus
+    outcome: dict[str, Any]
+    crawl_run_id: int | None
+    release_lease: bool = True
+
+
+def finish_polls(db: Database, worker: str, results: list[PollResult]) -> list[int]:
+    """One transaction for a batch of finished polls: write each outcome into its row and give
+    the source leases back. Returns the ids no longer this worker's (re-queued while they ran)."""
+    if not results:
+        return []
+
+    def _finish(session: Session) -> list[int]:
+        now = database_now(session)
+        lost: list[int] = []
+        for result in results:
+            written = session.execute(
+                update(PollRequest)
+                .where(
+                    PollRequest.id == result.id,
+                    PollRequest.claimed_by == worker,
+                    PollRequest.status == PollStatus.RUNNING.value,
+                )
+                .values(
+                    status=result.status.value,
+                    outcome=result.outcome,
+                    crawl_run_id=result.crawl_run_id,
+                    finished_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            ).rowcount  # type: ignore[attr-defined]
+            if not written:
+                lost.append(result.id)
+        release_leases(
+            session,
+            [source_lease_name(r.source_name) for r in results if r.release_lease],
+            worker,
+        )
+        return lost
+
+    return db.write(_finish)
+
+
 def heartbeat_polls(db: Database, worker: str, ids: list[int]) -> None:
     """Keep the worker's running polls alive."""
     if not ids:
@@ -252,7 +406,7 @@ def requeue_abandoned(
                 row.status = PollStatus.FAILED.value
                 row.finished_at = now
                 row.outcome = {
-                    "status": "failed",
+                    "status": RunStatus.FAILED.value,
                     "errors": [f"the worker died {row.attempts} times running this poll"],
                 }
             else:

@@ -1,12 +1,14 @@
 """The Scrapy item pipeline: a thin adapter over :mod:`monitor.processing`.
 
-Each page goes to a worker process that runs ``analyze_page`` (decode, trafilatura, match,
-fingerprint) and then ``ArticleStore.store`` (one transaction; the store catches up with rows
-other processes wrote, so one store per worker is safe). Nothing CPU-heavy and no database
-write runs on the reactor thread, and the main process's GIL is left to networking: storing
-on a thread of the main process capped the crawl at the speed of one core (see
-``bench/crawl_bench.py``). Outcomes are counted in the crawler stats
-(``monitor/outcome/<outcome>``, ``monitor/skipped/<reason>``).
+Each page goes to a worker process of the runtime's :class:`WorkerPool` that runs the query
+pre-check, then ``analyze_page`` (decode, trafilatura, match, fingerprint) and
+``ArticleStore.store`` (one transaction; the store catches up with rows other processes wrote,
+so one store per worker is safe), and records the rest of the page's redirect chain and its
+validators. Nothing CPU-heavy and no database write runs on the reactor thread, and the main
+process's GIL is left to networking: storing on a thread of the main process capped the crawl
+at the speed of one core (see ``bench/crawl_bench.py``). A page that is not stored is dropped
+(``DropItem``) with its reason counted (``monitor/dropped/<reason>``); outcomes are counted as
+``monitor/outcome/<outcome>``.
 """
 
 from __future__ import annotations
@@ -18,34 +20,49 @@ import multiprocessing
 import os
 import threading
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
 
 from monitor.config import MonitorConfig
 from monitor.crawl.context import (
+    CrawlContext,
     add_error,
     await_future,
     count,
-    crawler_config,
-    crawler_source,
-    match_query,
+    count_drop,
+    crawl_context,
 )
-from monitor.crawl.items import ArticlePage
+from monitor.crawl.items import ArticlePage, FetchKind
 from monitor.processing import ArticleStore, FetchedPage, StoreResult
 from monitor.stories.outcomes import StoreOutcome
 
 logger = logging.getLogger(__name__)
 
-_lock = threading.Lock()
-_pool: concurrent.futures.ProcessPoolExecutor | None = None
-_pool_config: MonitorConfig | None = None
 
-# In a worker process: its own Database and ArticleStore, made by the pool initializer, and
-# (SQLite only) a lock shared by the workers: handing the write lock over through it is much
-# faster than SQLite's busy handler, which sleeps up to 100 ms between attempts.
-_worker_store: ArticleStore | None = None
-_worker_lock: Any = None
+class DropReason(StrEnum):
+    """Why a fetched page was not stored (counted as ``dropped_<reason>``)."""
+
+    PRECHECK = "precheck"  # its raw text cannot satisfy the query
+    NOT_MATCHING = "not_matching"
+    SKIPPED = "skipped"  # the cleaner found no article (its reason: ``skipped_<reason>``)
+    DUPLICATE = "duplicate"
+    UNCHANGED = "unchanged"  # a revalidation answered 304
+    UNRESOLVED = "unresolved"  # a news-search link that led to no publisher page
+    STORE_ERROR = "store_error"
+    ANALYSIS_ERROR = "analysis_error"  # an unexpected error in cleaning or matching (logged)
+    WORKER_ERROR = "worker_error"
+
+
+DROPPED_OUTCOMES = {
+    "not_matching": DropReason.NOT_MATCHING,
+    "skipped": DropReason.SKIPPED,
+    "duplicate": DropReason.DUPLICATE,
+    "unchanged": DropReason.UNCHANGED,
+}
 
 
 def worker_count(config: MonitorConfig) -> int:
@@ -53,9 +70,24 @@ def worker_count(config: MonitorConfig) -> int:
     return config.crawl.extract_workers or os.cpu_count() or 1
 
 
+@dataclass
+class _WorkerState:
+    """A pool worker process's own Database and ArticleStore, and (SQLite only) a lock shared by
+    the workers: handing the write lock over through it is much faster than SQLite's busy
+    handler, which sleeps up to 100 ms between attempts. Lives in the worker process only."""
+
+    store: ArticleStore
+    lock: Any
+    prechecks: dict[str, Any] = field(default_factory=dict)
+
+
+# Set by the pool initializer in each worker process (never in the crawl process).
+_worker: _WorkerState | None = None
+
+
 def _init_worker(config: MonitorConfig, lock: Any) -> None:
     """Pool initializer: one Database and ArticleStore per worker process."""
-    global _worker_store, _worker_lock
+    global _worker
     from monitor.db.engine import Database
     from monitor.processing import configure_relevance
 
@@ -64,101 +96,220 @@ def _init_worker(config: MonitorConfig, lock: Any) -> None:
     # Everything inherited from the parent (imported modules, config) lives for the whole
     # process: keep the cyclic GC from traversing it again on every full collection.
     gc.freeze()
-
-    _worker_lock = lock
     db = Database(
         config.database.url,
         busy_timeout_ms=config.database.busy_timeout_ms,
         reconnect_seconds=config.database.reconnect_seconds,
     )
-    _worker_store = ArticleStore.for_config(db, config)
+    _worker = _WorkerState(ArticleStore.for_config(db, config), lock)
 
 
 def _warm() -> int:
     return os.getpid()
 
 
-def process_page(page: FetchedPage, query: str, kind: str) -> StoreResult:
-    """In a worker: analyse and store one page; never raises (errors become a result)."""
-    assert _worker_store is not None, "worker not initialised"
-    analysis = _worker_store.analyze(page, query)  # with the source's learned templates
+@dataclass(frozen=True)
+class PageJob:
+    """What a worker needs besides the page: the query, the source kind, the fetch context."""
+
+    query: str
+    kind: str
+    chain: tuple[str, ...] = ()  # every URL that led to the page (redirect hops, the link)
+    etag: str | None = None
+    last_modified: str | None = None
+    revalidation_step: int | None = None
+    precheck: bool = True
+
+
+def _archive_unmatched_page(page: FetchedPage) -> None:
+    """Keep a page the pre-check rejected in the HTML archive (``[archive]``), as the store
+    keeps every page it analyses: a later query or reprocess can still reach it."""
+    assert _worker is not None
+    store = _worker.store
+    if not store.archive_pages:
+        return
+    from monitor.db.archive import archive_entry, archive_page
+
+    entry = archive_entry(page)
+    store.db.write(lambda session: archive_page(session, entry))
+
+
+def _locked(work: Any) -> Any:
+    assert _worker is not None
+    if _worker.lock is None:
+        return work()
+    with _worker.lock:
+        return work()
+
+
+def _precheck_rejects(page: FetchedPage, job: PageJob) -> bool:
+    from monitor.pipelines.precheck import page_may_match
+    from monitor.query.precheck import PreCheck
+
+    assert _worker is not None
+    check = _worker.prechecks.get(job.query)
+    if check is None:
+        check = _worker.prechecks[job.query] = PreCheck.compile(job.query)
+    return not page_may_match(check, page.body, page.content_type)
+
+
+def _record_after_store(page: FetchedPage, job: PageJob, result: StoreResult) -> None:
+    """The rest of the redirect chain, mapped to the article; the page's validators."""
+    from monitor.db.crawlstate import record_chain, record_validators
+
+    assert _worker is not None
+    stored = {page.url, page.final_url or page.url}
+    extra = [url for url in job.chain if url not in stored]
+    final = page.final_url or page.url
+    # Validators only serve the revalidation of stored articles: no extra write for the rest.
+    revalidated = job.revalidation_step is not None
+    validators = result.article_id is not None and bool(job.etag or job.last_modified)
+    if not (extra or validators or revalidated):
+        return
+
+    def _work(session: Any) -> None:
+        if extra:
+            record_chain(
+                session,
+                extra,
+                outcome=result.outcome,
+                source_name=page.source_name,
+                kind=job.kind,
+                canonical_url=None,
+                article_id=result.article_id,
+                reason=str(result.detail.get("reason") or "") or None,
+            )
+        if validators or revalidated:
+            record_validators(
+                session,
+                final,
+                etag=job.etag,
+                last_modified=job.last_modified,
+                step=job.revalidation_step,
+            )
+
+    _locked(lambda: _worker.store.db.write(_work))  # type: ignore[union-attr]
+
+
+def process_page(page: FetchedPage, job: PageJob) -> StoreResult:
+    """In a worker: pre-check, analyse and store one page; never raises (errors are results)."""
+    assert _worker is not None, "worker not initialised"
     try:
-        if _worker_lock is None:
-            return _worker_store.store(analysis, kind=kind, page=page)
-        with _worker_lock:
-            return _worker_store.store(analysis, kind=kind, page=page)
+        if job.precheck and _precheck_rejects(page, job):
+            result = StoreResult(
+                StoreOutcome.NOT_MATCHING, detail={"reason": DropReason.PRECHECK.value}
+            )
+            _locked(lambda: _record_unmatched(page, job))
+        else:
+            store = _worker.store
+            analysis = store.analyze(page, job.query)  # with the source's learned templates
+            result = _locked(lambda: store.store(analysis, kind=job.kind, page=page))
+        _record_after_store(page, job, result)
+        return result
     except Exception as exc:  # report, don't pickle arbitrary driver exceptions
         first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
         error = f"{type(exc).__name__}: {first}"[:300]
         return StoreResult(StoreOutcome.ERROR, detail={"error": error, "stage": "store"})
 
 
-def shared_pool(
-    config: MonitorConfig, *, allow_fork: bool = False
-) -> concurrent.futures.ProcessPoolExecutor:
-    """The process-wide worker pool.
+def _record_unmatched(page: FetchedPage, job: PageJob) -> None:
+    from monitor.db.crawlstate import record_chain
+    from monitor.dedup import canonicalize_url
 
-    Forked (cheap: workers inherit the imported modules) only when ``allow_fork`` and no other
-    thread runs yet, i.e. before the reactor starts; otherwise from a forkserver, so a process
-    with running threads is never forked.
+    assert _worker is not None
+    final = page.final_url or page.url
+    try:
+        canonical: str | None = canonicalize_url(final)
+    except ValueError:
+        canonical = None
+    urls = list(dict.fromkeys((page.url, final)))
+    _archive_unmatched_page(page)
+    _worker.store.db.write(
+        lambda session: record_chain(
+            session,
+            urls,
+            outcome=StoreOutcome.NOT_MATCHING,
+            source_name=page.source_name,
+            kind=job.kind,
+            canonical_url=canonical,
+            reason=DropReason.PRECHECK.value,
+        )
+    )
+
+
+class WorkerPool:
+    """The extraction worker processes of one crawl runtime (one per process, shared by polls).
+
+    Forked (cheap: workers inherit the imported modules) when started by :meth:`warm` before any
+    other thread runs, i.e. before the reactor starts; otherwise from a forkserver, so a process
+    with running threads is never forked. A pool whose worker died is replaced on next use.
     """
-    global _pool, _pool_config
-    with _lock:
-        if _pool is None:
-            methods = multiprocessing.get_all_start_methods()
-            context: Any
-            if allow_fork and "fork" in methods and threading.active_count() == 1:
-                context = multiprocessing.get_context("fork")
-            else:
-                context = multiprocessing.get_context(
-                    "forkserver" if "forkserver" in methods else "spawn"
-                )
-                if context.get_start_method() == "forkserver":
-                    context.set_forkserver_preload(["monitor.processing"])  # type: ignore[attr-defined]
-            sqlite = config.database.url.startswith("sqlite")
-            _pool = concurrent.futures.ProcessPoolExecutor(
-                worker_count(config),
-                mp_context=context,
-                initializer=_init_worker,
-                initargs=(config, context.Lock() if sqlite else None),
+
+    def __init__(self, config: MonitorConfig) -> None:
+        self.config = config
+        self._executor: concurrent.futures.ProcessPoolExecutor | None = None
+        self._lock = threading.Lock()
+
+    def _start(self, *, allow_fork: bool) -> concurrent.futures.ProcessPoolExecutor:
+        methods = multiprocessing.get_all_start_methods()
+        context: Any
+        if allow_fork and "fork" in methods and threading.active_count() == 1:
+            context = multiprocessing.get_context("fork")
+        else:
+            context = multiprocessing.get_context(
+                "forkserver" if "forkserver" in methods else "spawn"
             )
-            _pool_config = config
-        return _pool
+            if context.get_start_method() == "forkserver":
+                context.set_forkserver_preload(["monitor.processing"])  # type: ignore[attr-defined]
+        sqlite = self.config.database.url.startswith("sqlite")
+        return concurrent.futures.ProcessPoolExecutor(
+            worker_count(self.config),
+            mp_context=context,
+            initializer=_init_worker,
+            initargs=(self.config, context.Lock() if sqlite else None),
+        )
 
+    def executor(self, *, allow_fork: bool = False) -> concurrent.futures.ProcessPoolExecutor:
+        """The running executor (started now if needed)."""
+        with self._lock:
+            if self._executor is None:
+                self._executor = self._start(allow_fork=allow_fork)
+            return self._executor
 
-def warm_pool(config: MonitorConfig) -> None:
-    """Start the workers now, before the reactor (and its threads) run."""
-    pool = shared_pool(config, allow_fork=True)
-    for future in [pool.submit(_warm) for _ in range(worker_count(config))]:
-        future.result()
+    def warm(self) -> None:
+        """Start the workers now, before the reactor (and its threads) run."""
+        executor = self.executor(allow_fork=True)
+        for future in [executor.submit(_warm) for _ in range(worker_count(self.config))]:
+            future.result()
 
+    def submit(self, page: FetchedPage, job: PageJob) -> concurrent.futures.Future[StoreResult]:
+        """Process one page in a worker."""
+        return self.executor().submit(process_page, page, job)
 
-def shutdown_pool() -> None:
-    """Stop the workers (after the crawl)."""
-    global _pool
-    with _lock:
-        pool, _pool = _pool, None
-    if pool is not None:
-        pool.shutdown(wait=True, cancel_futures=True)
+    def reset(self, broken: concurrent.futures.ProcessPoolExecutor) -> None:
+        """Forget a broken executor (a worker died); the next page starts a new one."""
+        with self._lock:
+            if self._executor is broken:
+                self._executor = None
+        broken.shutdown(wait=False, cancel_futures=True)
 
-
-def _reset_broken_pool(broken: concurrent.futures.ProcessPoolExecutor) -> None:
-    global _pool
-    with _lock:
-        if _pool is broken:
-            _pool = None
-    broken.shutdown(wait=False, cancel_futures=True)
+    def shutdown(self) -> None:
+        """Stop the workers (after the crawl)."""
+        with self._lock:
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
 
 
 class StorePipeline:
-    """Analyse and store each ArticlePage in a worker process; count the outcome."""
+    """Analyse and store each ArticlePage in a worker process; count the outcome; drop (with a
+    counted reason) what was not stored."""
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.config = crawler_config(crawler)
-        self.source = crawler_source(crawler)
-        self.query = match_query(self.config)
-        self.store_failed = False
+        self.context: CrawlContext = crawl_context(crawler)
+        self.query = self.context.runtime.query
+        self.store_failed = False  # one ERROR line per crawl, WARNINGs after
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -166,29 +317,67 @@ class StorePipeline:
 
     def _failed(self, item: ArticlePage) -> None:
         """Keep the feed/sitemap that listed a failed page from being marked unchanged."""
-        failed = getattr(self.crawler.spider, "failed_documents", None)
-        if item.discovered_from and isinstance(failed, set):
-            failed.add(item.discovered_from)
+        if item.discovered_from:
+            self.context.failed_documents.add(item.discovered_from)
+
+    def _drop(self, reason: DropReason, item: ArticlePage) -> DropItem:
+        assert self.crawler.stats is not None
+        count_drop(self.crawler.stats, reason.value)
+        return DropItem(f"{reason.value}: {item.url[:200]}")
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, ArticlePage):
             return item
         stats = self.crawler.stats
         assert stats is not None
-        page = item.to_fetched_page()
-        item.body = b""  # the bytes now travel to the worker; don't keep them in the item
-        pool = shared_pool(self.config)
-        try:
-            result = await await_future(
-                pool.submit(process_page, page, self.query, self.source.type)
+        runtime = self.context.runtime
+        if item.fetch is FetchKind.UNCHANGED:
+            from monitor.db.crawlstate import mark_unchanged
+
+            count(stats, "revalidated_304")
+            await runtime.db_call(mark_unchanged, runtime.db, item.final_url, item.step or 0)
+            raise self._drop(DropReason.UNCHANGED, item)
+        if item.fetch is FetchKind.UNRESOLVED:
+            from monitor.db.crawlstate import record_chain
+
+            count(stats, "unresolved")
+            urls = list(dict.fromkeys((*item.chain, item.url, item.final_url)))
+            await runtime.db_call(
+                runtime.db.write,
+                lambda session: record_chain(
+                    session,
+                    urls,
+                    outcome=StoreOutcome.UNRESOLVED,
+                    source_name=self.context.source.name,
+                    kind=self.context.source.type,
+                ),
             )
+            raise self._drop(DropReason.UNRESOLVED, item)
+        if item.fetch is FetchKind.REVALIDATION:
+            count(stats, "revalidated")
+        page = item.to_fetched_page()
+        job = PageJob(
+            query=self.query,
+            kind=self.context.source.type,
+            chain=tuple(item.chain),
+            etag=item.etag,
+            last_modified=item.last_modified,
+            revalidation_step=item.step if item.fetch is FetchKind.REVALIDATION else None,
+        )
+        item.body = b""  # the bytes now travel to the worker; don't keep them in the item
+        pool = runtime.pool
+        executor = pool.executor()
+        try:
+            result = await await_future(executor.submit(process_page, page, job))
         except Exception as exc:
             if isinstance(exc, BrokenProcessPool):
-                _reset_broken_pool(pool)
+                pool.reset(executor)
             why = "worker_died" if isinstance(exc, BrokenProcessPool) else "extract_error"
-            result = StoreResult(StoreOutcome.SKIPPED, detail={"reason": why})
             add_error(stats, f"processing failed on {page.url[:200]}: {type(exc).__name__}")
+            count(stats, "outcome/skipped")
+            count(stats, f"skipped/{why}")
             self._failed(item)
+            raise self._drop(DropReason.WORKER_ERROR, item) from exc
         if result.outcome == StoreOutcome.ERROR and result.detail.get("stage") == "store":
             # one ERROR line per crawl (a full or read-only database fails every page after)
             level = logging.WARNING if self.store_failed else logging.ERROR
@@ -197,13 +386,20 @@ class StorePipeline:
             add_error(stats, f"store failed for {page.url[:200]}: {result.detail.get('error')}")
             count(stats, "store_errors")
             self._failed(item)
-            return item
-        if result.outcome == StoreOutcome.ERROR:  # analysis raised: logged in the worker
+            raise self._drop(DropReason.STORE_ERROR, item)
+        if result.outcome == StoreOutcome.ERROR:  # the analysis raised: logged in the worker
             add_error(stats, f"analysis failed on {page.url[:200]}: {result.detail.get('error')}")
+            count(stats, "outcome/error")
             self._failed(item)
+            raise self._drop(DropReason.ANALYSIS_ERROR, item)
         item.outcome = result.outcome
         count(stats, f"outcome/{result.outcome}")
         reason = result.detail.get("reason") if result.outcome == "skipped" else None
         if reason:
             count(stats, f"skipped/{str(reason).split(':', 1)[0]}")
+        if result.detail.get("reason") == DropReason.PRECHECK.value:
+            raise self._drop(DropReason.PRECHECK, item)
+        dropped = DROPPED_OUTCOMES.get(result.outcome)
+        if dropped is not None:
+            raise self._drop(dropped, item)
         return item

@@ -17,6 +17,7 @@ class StoreOutcome(StrEnum):
     NOT_MATCHING = "not_matching"  # an article the query does not match: not stored
     SKIPPED = "skipped"  # no article (see the skip reason)
     ERROR = "error"  # an unexpected error while analysing: logged with its traceback
+    UNRESOLVED = "unresolved"  # a news-search link that led to no publisher page (crawl only)
 
 
 def check_in(column: str, values: type[StrEnum]) -> str:

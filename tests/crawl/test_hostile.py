@@ -3,7 +3,11 @@ the bad response, and leaves the other sources of the same crawl unaffected."""
 
 from __future__ import annotations
 
-import resource
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import time
 from typing import Any
 
@@ -11,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from monitor.demo.site import NewsWeb
-from tests.sites.fixtures import CrawlEnv
+from tests.sites.fixtures import REPO, CrawlEnv
 from tests.sites.hostile import SECRET_MARKER, add_hostile_host, hostile_sources
 
 
@@ -26,15 +30,39 @@ def hostile_crawl(news_web: NewsWeb, crawl_env: CrawlEnv) -> dict[str, Any]:
     crawl_env.write_config(
         [good, *hostile_sources(host)], crawl={"max_url_length": 400, "max_redirects": 10}
     )
-    started = time.monotonic()
-    summaries = crawl_env.crawl(timeout=90)
+    summaries, peak_kib = _crawl_measured(crawl_env)
     return {
         "summaries": summaries,
-        "seconds": time.monotonic() - started,
+        "peak_rss_kib": peak_kib,
         "host": host,
         "env": crawl_env,
         "web": news_web,
     }
+
+
+def _crawl_measured(env: CrawlEnv, timeout: float = 120) -> tuple[dict[str, Any], int]:
+    """``env.crawl()`` in a child we wait for ourselves: its summaries and its peak RSS (KiB)."""
+    command = [sys.executable, "-m", "monitor.crawl", "--config", str(env.config_path)]
+    command += ["--json", "--log-level", "WARNING", "--lease-wait", "0"]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        child = subprocess.Popen(command, cwd=REPO, env=environ, stdout=out, stderr=err, text=True)
+        deadline = time.monotonic() + timeout
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.monotonic() > deadline:
+                child.kill()
+                pytest.fail("the crawl did not end within its timeout")
+            time.sleep(0.2)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        assert child.returncode == 0, err.read()[-4000:]
+        events = [json.loads(line) for line in out.read().splitlines() if line.startswith("{")]
+    summaries = {e["source"]: e for e in events if e.get("event") == "summary"}
+    return summaries, int(usage.ru_maxrss)
 
 
 def _errors(result: dict[str, Any], name: str) -> str:
@@ -44,9 +72,10 @@ def _errors(result: dict[str, Any], name: str) -> str:
 def test_hostile_cases(hostile_crawl: dict[str, Any]) -> None:
     result = hostile_crawl
     summaries, env, host = result["summaries"], result["env"], result["host"]
-    # Bounded time and memory (children's peak RSS includes the crawl and its workers).
-    assert result["seconds"] < 60
-    assert resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss < 1_500_000  # KiB
+    # Bounded memory: the peak RSS of this crawl's process tree alone (wait4 on its child, not
+    # RUSAGE_CHILDREN, which also counts every earlier child of the test process). Time is
+    # bounded by the child's timeout (no wall-clock assertion: speed is for bench/).
+    assert 0 < result["peak_rss_kib"] < 1_500_000
     # The good source is unaffected: both its articles are stored. The hostile host serves
     # copies of the same demo articles, so whichever source stores one first makes it "new"
     # and the other copy "syndicated" (one story); the order depends on timing.
@@ -103,9 +132,11 @@ def test_hostile_cases(hostile_crawl: dict[str, Any]) -> None:
     bom = [a for a in env.articles() if a.url == host.url("/bom/article")]
     assert not bom or "Россия" in bom[0].text
 
-    # A PNG served as HTML and a navigation-only page are skipped, not stored.
+    # A PNG served as HTML and a navigation-only page are skipped, not stored (the navigation
+    # page, which cannot match the query, already by the pre-check, without cleaning).
     png = summaries["png-nav"]["counts"]
-    assert png["skipped"] == 2 and png["articles_found"] == 2
+    assert png["skipped"] == 1 and png["dropped_precheck"] == 1, png
+    assert png["articles_found"] == 2
     assert not {host.url("/png/article"), host.url("/nav/article")} & stored_urls
 
     # Spider traps end by limits, with the reason counted.

@@ -1,16 +1,17 @@
-"""Fixtures for the daemon tests: config files and a fresh job-function recorder."""
+"""Fixtures for the daemon tests: config files, the job-function recorder, log cleanup."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-from monitor.daemon import jobs
 from monitor.daemon.logging import remove_logging
 from tests.daemon import jobfuncs
+from tests.daemon.killkit import Mailbox, NewsSite
 
 
 def render_toml(data: dict[str, Any]) -> str:
@@ -72,9 +73,47 @@ def write_config(tmp_path: Path) -> Callable[..., Path]:
     return _write
 
 
-@pytest.fixture(autouse=True)
-def _clean_state() -> Iterator[None]:
+@pytest.fixture
+def recorder() -> Iterator[ModuleType]:
+    """The job-function recorder of :mod:`tests.daemon.jobfuncs`, empty for this test."""
     jobfuncs.reset()
+    yield jobfuncs
+    jobfuncs.reset()
+
+
+@pytest.fixture
+def daemon_logging() -> Iterator[None]:
+    """Remove the log handlers ``run_daemon`` installs on the root logger."""
     yield
-    jobs.reset_state()
     remove_logging()
+
+
+@pytest.fixture
+def site() -> Iterator[NewsSite]:
+    """One local news site."""
+    news = NewsSite()
+    news.thread.start()
+    yield news
+    news.server.shutdown()
+    news.server.server_close()
+
+
+@pytest.fixture
+def sites(request: pytest.FixtureRequest) -> Iterator[dict[str, NewsSite]]:
+    """One local news site per name in the test module's ``SOURCES``."""
+    webs = {name: NewsSite(offset=100 * n) for n, name in enumerate(request.module.SOURCES)}
+    for web in webs.values():
+        web.thread.start()
+    yield webs
+    for web in webs.values():
+        web.server.shutdown()
+        web.server.server_close()
+
+
+@pytest.fixture
+def mailbox() -> Iterator[Mailbox]:
+    """A local SMTP server (aiosmtpd) keeping every message."""
+    box = Mailbox()
+    box.controller.start()
+    yield box
+    box.controller.stop()

@@ -6,14 +6,24 @@ import threading
 import time
 from collections import defaultdict
 
+from monitor.daemon.jobs import daemon_job
+
 _lock = threading.Lock()
 calls: dict[str, list[float]] = defaultdict(list)
+daemons: dict[str, list[object]] = defaultdict(list)
 
 
 def record(key: str) -> None:
     """Remember that the job ``key`` ran."""
     with _lock:
         calls[key].append(time.time())
+
+
+@daemon_job
+def record_daemon(daemon: object, key: str) -> None:
+    """Remember which daemon object the executor handed to the job ``key``."""
+    with _lock:
+        daemons[key].append(daemon)
 
 
 def count(key: str) -> int:
@@ -24,6 +34,7 @@ def count(key: str) -> int:
 def reset() -> None:
     with _lock:
         calls.clear()
+        daemons.clear()
 
 
 def wait_for(predicate, timeout: float = 10.0, interval: float = 0.02) -> bool:  # type: ignore[no-untyped-def]

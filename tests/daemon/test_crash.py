@@ -5,12 +5,10 @@ stored twice."""
 
 from __future__ import annotations
 
-import contextlib
-import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,28 +21,12 @@ from monitor.db.migrate import upgrade
 from monitor.db.models import Article, CrawlRun
 from tests.daemon.conftest import render_toml
 from tests.daemon.jobfuncs import wait_for
-from tests.daemon.test_integration import ARTICLES, KILL_AFTER, NewsSite
+from tests.daemon.killkit import ARTICLES, KILL_AFTER, NewsSite, kill
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("alpha", "beta")
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def sites() -> Iterator[dict[str, NewsSite]]:
-    webs = {name: NewsSite(offset=100 * n) for n, name in enumerate(SOURCES)}
-    for web in webs.values():
-        web.thread.start()
-    yield webs
-    for web in webs.values():
-        web.server.shutdown()
-        web.server.server_close()
-
-
-def _kill(pid: int) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(pid, signal.SIGKILL)
 
 
 def test_kill_9_of_monitor_run_and_its_crawls_then_restart(
@@ -119,7 +101,7 @@ def test_kill_9_of_monitor_run_and_its_crawls_then_restart(
         crawl_pids = {parse_holder(held[source_lease_name(n)].holder).pid for n in SOURCES}
         for pid in crawl_pids:
             assert pid is not None and pid != daemon.pid
-            _kill(pid)
+            kill(pid)
         daemon.kill()
         daemon.wait(10)
         check(  # SIGKILL is delivered asynchronously

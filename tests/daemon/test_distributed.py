@@ -22,7 +22,7 @@ from monitor.db.migrate import upgrade
 from monitor.db.models import Article, PollRequest
 from tests.daemon.conftest import render_toml
 from tests.daemon.jobfuncs import wait_for
-from tests.daemon.test_integration import ARTICLES, KILL_AFTER, NewsSite
+from tests.daemon.killkit import ARTICLES, KILL_AFTER, NewsSite
 
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_DB = 11  # this suite's own Redis database; every test uses its own stream key too
@@ -102,17 +102,6 @@ def test_stream_hands_each_poll_to_one_consumer_and_reclaims_a_dead_ones(
 
 
 SOURCES = ("alpha", "beta", "gamma", "delta")
-
-
-@pytest.fixture
-def sites() -> Iterator[dict[str, NewsSite]]:
-    webs = {name: NewsSite(offset=100 * n) for n, name in enumerate(SOURCES)}
-    for web in webs.values():
-        web.thread.start()
-    yield webs
-    for web in webs.values():
-        web.server.shutdown()
-        web.server.server_close()
 
 
 @pytest.mark.slow

@@ -17,13 +17,20 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from monitor.config import load_config
 from monitor.daemon import jobs
+from monitor.daemon.scheduler import Daemon
 from monitor.db.engine import Database
 from monitor.db.models import PollRequest, PollStatus
 from monitor.db.polls import claim_polls, finish_poll
 from tests.daemon import jobfuncs
 from tests.daemon.conftest import source
 from tests.daemon.test_health import add_run
+
+
+def _daemon(path: Path, db: Database) -> Daemon:
+    """The daemon object the scheduled jobs run against (not started: no scheduler, no worker)."""
+    return Daemon(path, load_config(path), db, worker=False)
 
 
 def _worker_thread(db: Database, outcome: dict[str, Any], status: PollStatus) -> threading.Thread:
@@ -51,11 +58,11 @@ def test_crawl_job_queues_a_poll_and_logs_the_outcome_from_its_row(
 ) -> None:
     path = write_config(sqlite_db.url, [source("a")])
     digests: list[str] = []
-    monkeypatch.setattr(jobs, "send_digest_job", lambda p, f: digests.append(f))
+    monkeypatch.setattr(jobs, "send_digest_job", lambda d, f: digests.append(f))
     outcome = {"source": "a", "status": "ok", "counts": {"new": 2, "not_matching": 5}}
     worker = _worker_thread(sqlite_db, outcome, PollStatus.DONE)
     with caplog.at_level(logging.INFO, logger="monitor.daemon"):
-        jobs.crawl_source(str(path), "a")
+        jobs.crawl_source(_daemon(path, sqlite_db), "a")
     worker.join(10)
     lines = [r for r in caplog.records if r.getMessage() == "crawl of a ok"]
     assert len(lines) == 1
@@ -74,7 +81,7 @@ def test_failed_poll_is_a_warning(
     outcome = {"source": "a", "status": "failed", "counts": {}, "errors": ["boom"]}
     worker = _worker_thread(sqlite_db, outcome, PollStatus.FAILED)
     with caplog.at_level(logging.INFO, logger="monitor.daemon"):
-        jobs.crawl_source(str(path), "a")  # does not raise
+        jobs.crawl_source(_daemon(path, sqlite_db), "a")  # does not raise
     worker.join(10)
     record = next(r for r in caplog.records if r.getMessage() == "crawl of a failed")
     assert record.levelno == logging.WARNING
@@ -89,7 +96,7 @@ def test_adaptive_polling_skips_a_tick(
     for minutes in (180, 120, 61):
         add_run(sqlite_db, "a", "ok", {"not_matching": 1}, ago=timedelta(minutes=minutes))
     with caplog.at_level(logging.INFO, logger="monitor.daemon"):
-        jobs.crawl_source(str(path), "a")
+        jobs.crawl_source(_daemon(path, sqlite_db), "a")
     assert any("skipped: nothing new in 3 runs" in r.getMessage() for r in caplog.records)
     with sqlite_db.session() as session:
         assert session.scalar(select(func.count()).select_from(PollRequest)) == 0
@@ -99,10 +106,11 @@ def test_shutdown_releases_a_waiting_crawl_job(
     sqlite_db: Database, write_config: Callable[..., Path]
 ) -> None:
     path = write_config(sqlite_db.url, [source("a")])
-    thread = threading.Thread(target=jobs.crawl_source, args=(str(path), "a"))
+    daemon = _daemon(path, sqlite_db)
+    thread = threading.Thread(target=jobs.crawl_source, args=(daemon, "a"))
     thread.start()
     assert jobfuncs.wait_for(lambda: _count(sqlite_db) == 1)
-    jobs.begin_shutdown()
+    daemon.stopping.set()
     thread.join(10)
     assert not thread.is_alive()
     with sqlite_db.session() as session:  # the poll stays queued for the next worker
@@ -123,6 +131,44 @@ signal.signal(signal.SIGTERM, stop)
 open(sys.argv[1], "w").write(str(os.getpid()))
 time.sleep(60)
 """
+
+
+def test_two_daemons_in_one_process_keep_their_own_state(
+    tmp_path: Path, write_config: Callable[..., Path], sqlite_db: Database
+) -> None:
+    """No module-level state: stopping one daemon object leaves another one's jobs running."""
+    path = write_config(sqlite_db.url, [source("a")])
+    one, two = _daemon(path, sqlite_db), _daemon(path, sqlite_db)
+    one.stopping.set()
+    jobs.crawl_source(one, "a")  # returns at once: nothing queued
+    assert _count(sqlite_db) == 0
+    outcome = {"source": "a", "status": "ok", "counts": {}}
+    worker = _worker_thread(sqlite_db, outcome, PollStatus.DONE)
+    jobs.crawl_source(two, "a")
+    worker.join(10)
+    assert _count(sqlite_db) == 1
+
+
+def test_the_executor_hands_the_daemon_to_daemon_jobs(
+    sqlite_db: Database, write_config: Callable[..., Path], recorder: Any
+) -> None:
+    from apscheduler.triggers.date import DateTrigger
+
+    from monitor.daemon.scheduler import make_scheduler
+
+    path = write_config(sqlite_db.url)
+    daemon = _daemon(path, sqlite_db)
+    scheduler = make_scheduler(
+        sqlite_db.engine, timezone="UTC", misfire_grace_seconds=60, context=daemon
+    )
+    scheduler.start()
+    try:
+        scheduler.add_job("tests.daemon.jobfuncs:record_daemon", DateTrigger(), args=["k"])
+        scheduler.add_job("tests.daemon.jobfuncs:record", DateTrigger(), args=["plain"])
+        assert recorder.wait_for(lambda: recorder.daemons["k"] and recorder.count("plain"))
+    finally:
+        scheduler.shutdown(wait=True)
+    assert recorder.daemons["k"] == [daemon]  # a daemon job got the daemon; a plain job did not
 
 
 def test_crawl_child_gets_sigterm_when_the_daemon_is_killed(tmp_path: Path) -> None:

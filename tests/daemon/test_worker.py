@@ -11,7 +11,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,23 +23,12 @@ from monitor.db.migrate import upgrade
 from monitor.db.models import Article, CrawlRun, PollRequest
 from tests.daemon.conftest import render_toml
 from tests.daemon.jobfuncs import wait_for
-from tests.daemon.test_integration import ARTICLES, KILL_AFTER, NewsSite
+from tests.daemon.killkit import ARTICLES, KILL_AFTER, NewsSite
 
 ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ("alpha", "beta", "gamma")
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture
-def sites() -> Iterator[dict[str, NewsSite]]:
-    webs = {name: NewsSite(offset=100 * n) for n, name in enumerate(SOURCES)}
-    for web in webs.values():
-        web.thread.start()
-    yield webs
-    for web in webs.values():
-        web.server.shutdown()
-        web.server.server_close()
 
 
 def test_one_worker_serves_scheduled_and_manual_polls_and_survives_kill_9(

@@ -116,3 +116,92 @@ def test_released_polls_go_back_to_the_queue(db: Database) -> None:
     claim_polls(db, "w:1:1", 1)
     release_polls(db, "w:1:1", [poll_id])
     assert [p.status for p in active_polls(db)] == [PollStatus.QUEUED]
+
+
+# --- batched start and finish (the worker's two transactions per batch) -----------------------
+
+
+def test_start_polls_claims_leases_and_refuses_a_source_polled_elsewhere(db: Database) -> None:
+    from monitor.db.leases import acquire_lease, lease_holder, source_lease_name
+    from monitor.db.polls import ALREADY_RUNNING, start_polls
+
+    a, _ = request_poll(db, "a", PollRequester.SCHEDULER)
+    b, _ = request_poll(db, "b", PollRequester.CLI)
+    assert acquire_lease(db, source_lease_name("b"), "other-host:7:7", 60)  # b runs elsewhere
+    batch = start_polls(db, "w:1:1", 60, limit=10)
+    assert [c.id for c in batch.started] == [a] and [c.id for c in batch.refused] == [b]
+    holder = lease_holder(db, source_lease_name("a"))
+    assert holder is not None and holder.holder == "w:1:1"
+    states = poll_states(db, [a, b])
+    assert states[a].status == PollStatus.RUNNING and states[a].claimed_by == "w:1:1"
+    assert states[b].status == PollStatus.DONE and states[b].outcome is not None
+    assert states[b].outcome["status"] == "skipped"
+    assert states[b].outcome["errors"] == [ALREADY_RUNNING]
+    assert start_polls(db, "w:2:2", 60, limit=10).started == []  # nothing left to claim
+
+
+def test_start_polls_by_id_takes_only_queued_rows(db: Database) -> None:
+    from monitor.db.polls import start_polls
+
+    a, _ = request_poll(db, "a", PollRequester.SCHEDULER)
+    b, _ = request_poll(db, "b", PollRequester.SCHEDULER)
+    assert [c.id for c in start_polls(db, "w:1:1", 60, ids=[a]).started] == [a]
+    assert start_polls(db, "w:2:2", 60, ids=[a]).started == []  # already running: not twice
+    assert poll_states(db, [b])[b].status == PollStatus.QUEUED
+    assert start_polls(db, "w:1:1", 60, ids=[]).started == []
+
+
+def test_start_polls_interrupts_runs_a_dead_crawl_left_running(db: Database) -> None:
+    from sqlalchemy import select
+
+    from monitor.db.models import CrawlRun
+    from monitor.db.polls import start_polls
+    from monitor.db.repository import start_crawl_run
+
+    dead_run = start_crawl_run(db, "a", trigger="scheduled")
+    db.write(
+        lambda s: s.execute(
+            update(CrawlRun).where(CrawlRun.id == dead_run).values(host="gone", pid=1)
+        )
+    )
+    request_poll(db, "a", PollRequester.SCHEDULER)
+    start_polls(db, "w:1:1", 60, limit=1)
+    with db.session() as session:
+        assert session.scalar(select(CrawlRun.status).where(CrawlRun.id == dead_run)) == (
+            "interrupted"
+        )
+
+
+def test_finish_polls_writes_outcomes_releases_leases_and_reports_lost_rows(
+    db: Database,
+) -> None:
+    from monitor.db.leases import lease_holder, source_lease_name
+    from monitor.db.polls import PollResult, finish_polls, start_polls
+
+    a, _ = request_poll(db, "a", PollRequester.SCHEDULER)
+    b, _ = request_poll(db, "b", PollRequester.SCHEDULER)
+    start_polls(db, "w:1:1", 60, limit=10)
+    db.write(  # b was re-queued while it ran (its worker looked dead)
+        lambda s: s.execute(
+            update(PollRequest)
+            .where(PollRequest.id == b)
+            .values(status=PollStatus.QUEUED.value, claimed_by=None)
+        )
+    )
+    lost = finish_polls(
+        db,
+        "w:1:1",
+        [
+            PollResult(a, "a", PollStatus.DONE, {"status": "ok", "counts": {"new": 1}}, None),
+            PollResult(b, "b", PollStatus.DONE, {"status": "ok"}, None),
+        ],
+    )
+    assert lost == [b]
+    states = poll_states(db, [a, b])
+    assert states[a].status == PollStatus.DONE and states[a].outcome == {
+        "status": "ok",
+        "counts": {"new": 1},
+    }
+    assert states[b].status == PollStatus.QUEUED  # untouched: its new worker reports it
+    assert lease_holder(db, source_lease_name("a")) is None
+    assert lease_holder(db, source_lease_name("b")) is None

@@ -14,7 +14,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from tests.daemon.test_integration import article_text
+from tests.daemon.killkit import article_text
 
 Fault = Callable[[BaseHTTPRequestHandler], bool]  # True: the fault answered the request
 

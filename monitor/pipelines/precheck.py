@@ -1,0 +1,107 @@
+"""The raw text of a page for the query pre-check: everything a cleaner could take text from.
+
+Built from the same decoding and the same parse as :func:`monitor.extract.clean_page`, and a
+superset of what it can output: every text node (but code: scripts and styles), the attributes
+that carry text (``content``, ``alt``, ``title``…), JSON-LD strings (decoded, entities
+unescaped, embedded tags removed), joined with nothing in between, so a word the cleaner
+assembles from several text nodes is a substring here too. Invisible and control characters
+are removed as the cleaner removes them.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from lxml import etree
+
+from monitor.extract.boilerplate import has_consent_marker, has_paywall_marker
+from monitor.extract.clean import _INVISIBLE_RE, Skipped, _load_tree, _prepare_text
+from monitor.extract.control import _CONTROL_RE, _ESCAPE_SEQUENCE_RE
+from monitor.query.precheck import PreCheck
+
+# Attributes that hold URLs, styles or identifiers: no cleaner outputs them as text.
+_NOT_TEXT_ATTRIBUTES = frozenset(
+    {"href", "src", "srcset", "class", "id", "style", "rel", "type", "charset", "width", "height"}
+)
+_TAG_RE = re.compile(r"<[^>]*>")
+WALL_TEXT_CHARS = 20_000
+# What the cleaner deletes from text (escape sequences, controls, invisible marks), in one pass.
+_DELETED_RE = re.compile(
+    "|".join(f"(?:{r.pattern})" for r in (_ESCAPE_SEQUENCE_RE, _CONTROL_RE, _INVISIBLE_RE))
+)
+# Code, not text: the cleaner drops scripts and styles before extracting (JSON-LD is read
+# separately).
+_TEXT_NODES = etree.XPath("//text()[not(parent::script or parent::style)]", smart_strings=False)
+_TEXT_ATTRIBUTES = etree.XPath(
+    "//@*[not(starts-with(name(), 'data-'))"
+    + "".join(f" and name() != '{name}'" for name in sorted(_NOT_TEXT_ATTRIBUTES))
+    + "]",
+    smart_strings=False,
+)
+_JSON_LD = etree.XPath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]')
+
+
+def _strings(value: Any) -> Iterator[str]:
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, str):
+            yield current
+        elif isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+
+
+def _json_ld_strings(raw: str) -> Iterator[str]:
+    try:
+        data = json.loads(raw.strip().removesuffix(";"), strict=False)
+    except (ValueError, RecursionError):
+        return
+    for text in _strings(data):
+        yield text
+        if "<" in text:
+            yield _TAG_RE.sub("", text)
+
+
+def raw_page_text(body: bytes, content_type: str | None = None) -> str | None:
+    """The page's raw text, or None when it is no HTML page the cleaner would read (the full
+    path then decides, and records its own skip reason)."""
+    prepared = _prepare_text(body, content_type)
+    if isinstance(prepared, Skipped):
+        return None
+    tree = _load_tree(prepared)
+    if tree is None:
+        return None
+    # XPath (in C): text nodes in document order but code, then text-bearing attribute values.
+    parts: list[str] = _TEXT_NODES(tree)
+    parts.extend(_TEXT_ATTRIBUTES(tree))
+    for script in _JSON_LD(tree):
+        parts.extend(_json_ld_strings(script.text or ""))
+    text = "".join(parts)
+    if "&" in text:  # metadata values are unescaped once more by the cleaner
+        text += html_lib.unescape(text)
+    return _DELETED_RE.sub("", text)
+
+
+def page_may_match(precheck: PreCheck, body: bytes, content_type: str | None = None) -> bool:
+    """False only when the page surely cannot match (True when unsure: not HTML, unparsable).
+
+    A short page showing a paywall or consent prompt (a wall in place of the article) goes the
+    full path, which counts it as skipped with its reason: a source that blocks us must keep
+    showing up in its skip share. (Markers are only looked for in pages of up to
+    ``WALL_TEXT_CHARS`` characters of raw text: the prompts' regexes are slow on long pages.)
+    """
+    try:
+        text = raw_page_text(body, content_type)
+    except Exception:  # never reject on our own failure: the full path decides
+        return True
+    if text is None or precheck.may_match(text):
+        return True
+    if len(text) > WALL_TEXT_CHARS:
+        return False
+    return has_paywall_marker(text) or has_consent_marker(text)
