@@ -115,8 +115,7 @@ def store_page(
 
 def populate(db: Database, config: MonitorConfig) -> Stored:
     """Relevant stories (one syndicated on two outlets, one Spanish, one hostile), a near miss."""
-    store = ArticleStore(db)
-    store.on_new_story = story_hook(config)
+    store = ArticleStore(db, alerts=story_hook(config))
     outcome, oil, first = store_page(
         store, "https://havana.example/oil", *RELEVANT["oil"],
         source="havana-daily", site="Havana Daily",
