@@ -85,6 +85,8 @@ class FetchedPage:
     content_type: str | None = None
     listed_title: str | None = None
     listed_published_at: datetime | None = None
+    # How the listing's date was found (a DateMethod value; None: a feed date)
+    listed_date_method: str | None = None
     discovered_from: str | None = None
     # The response's validators and when it arrived (kept with the page in the archive).
     etag: str | None = None
@@ -283,7 +285,11 @@ _CLEAN_PAGE_KEYWORDS = _clean_page_keywords()
 def _listed_date(page: FetchedPage) -> DateFinding | None:
     if page.listed_published_at is None:
         return None
-    return DateFinding(page.listed_published_at, DateMethod.FEED)
+    try:
+        method = DateMethod(page.listed_date_method or DateMethod.FEED)
+    except ValueError:  # an unknown label (an older deferred request): the listing's date
+        method = DateMethod.FEED
+    return DateFinding(page.listed_published_at, method)
 
 
 def _error_analysis(page: FetchedPage, final_url: str, exc: BaseException) -> PageAnalysis:

@@ -305,6 +305,7 @@ class SourceSpider(Spider):
             source_name=self.source.name,
             listed_title=meta.get("listed_title"),
             listed_published_at=meta.get("listed_published_at"),
+            listed_date_method=meta.get("listed_date_method"),
             discovered_from=meta.get("discovered_from"),
             fetch=fetch,
             chain=chain,
@@ -357,6 +358,7 @@ class SourceSpider(Spider):
                 "kind": "article",
                 "listed_title": entry.title,
                 "listed_published_at": entry.published_at,
+                "listed_date_method": entry.date_method,
                 "listed_changed_at": entry.changed_at,
                 "discovered_from": found_on,
             }

@@ -38,6 +38,9 @@ class Entry:
     # The latest date the listing gives (feed ``updated``, sitemap ``lastmod``,
     # ``news:publication_date``): a page changed after our last fetch is fetched again.
     changed_at: datetime | None = None
+    # How ``published_at`` was found (a monitor.extract.dates.DateMethod value): a feed date,
+    # a news sitemap's publication date, or only a sitemap ``lastmod`` (a modification time).
+    date_method: str = "feed"
 
 
 @dataclass
@@ -189,7 +192,8 @@ def parse_sitemap(body: bytes, url: str, max_size: int = 0) -> Parsed:
             modified = parse_date(item.get("lastmod"))
             date = published or modified
             changed = max((d for d in (published, modified) if d is not None), default=None)
-            entry = Entry(loc, item.get("news_title") or None, date, changed)
+            method = "news_sitemap" if published else "sitemap_lastmod"
+            entry = Entry(loc, item.get("news_title") or None, date, changed, method)
             (result.children if sitemap.type == "sitemapindex" else result.entries).append(entry)
     except lxml.etree.XMLSyntaxError as exc:
         result.error = f"malformed XML ({_short(exc)})"

@@ -30,6 +30,7 @@ class ArticlePage:
     source_name: str
     listed_title: str | None = None
     listed_published_at: datetime | None = None
+    listed_date_method: str | None = None
     discovered_from: str | None = None
     outcome: str | None = None
     fetch: FetchKind = FetchKind.NEW
@@ -49,6 +50,7 @@ class ArticlePage:
             content_type=self.content_type,
             listed_title=self.listed_title,
             listed_published_at=self.listed_published_at,
+            listed_date_method=self.listed_date_method,
             discovered_from=self.discovered_from,
             etag=self.etag,
             last_modified=self.last_modified,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import difflib
 import json
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import Select, and_, exists, func, inspect, or_, select
+from sqlalchemy import Select, and_, exists, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from monitor.config import MonitorConfig
@@ -712,62 +711,33 @@ def story_detail(db: Database, config: MonitorConfig, story_id: int) -> StoryDet
     return StoryDetail(item, revisions, feedback)
 
 
-_REVISION_TABLES = ("article_revisions", "revisions")
-
-
 def _revisions(
     session: Session, article_ids: list[int], articles: Sequence[Article]
 ) -> list[Revision]:
-    """Earlier versions of the copies, if this database has a revisions table (another branch
-    adds one): each diffed against the next version (the last against the current text)."""
-    from sqlalchemy import MetaData, Table
+    """The material edits of the copies, oldest first: each with the headline it introduced
+    and its diff from the version before (the store keeps it as a unified diff)."""
+    from monitor.db.models import ArticleRevision
 
-    bind = session.get_bind()
-    names = set(inspect(bind).get_table_names())
-    table_name = next((t for t in _REVISION_TABLES if t in names), None)
-    if table_name is None or not article_ids:
+    if not article_ids:
         return []
-    try:
-        table = Table(table_name, MetaData(), autoload_with=session.connection())
-        columns = table.c
-        if "article_id" not in columns or "text" not in columns:
-            return []
-        when_names = ("revised_at", "created_at", "replaced_at", "seen_at")
-        when_col = next((columns[c] for c in when_names if c in columns), None)
-        key = next(iter(table.primary_key.columns), None)
-        order = [c for c in (when_col, key) if c is not None]
-        rows = (
-            session.execute(
-                select(table).where(columns.article_id.in_(article_ids)).order_by(*order)
-            )
-            .mappings()
-            .all()
+    rows = session.scalars(
+        select(ArticleRevision)
+        .where(ArticleRevision.article_id.in_(article_ids))
+        .order_by(ArticleRevision.revised_at, ArticleRevision.id)
+    ).all()
+    return [
+        Revision(
+            row.article_id,
+            row.revised_at,
+            row.title,
+            [
+                (line[0], line[1:])
+                for line in row.diff.splitlines()
+                if line[:1] in (" ", "+", "-") and not line.startswith(("+++", "---"))
+            ],
         )
-    except Exception:  # an unexpected shape: the page shows no revisions rather than failing
-        return []
-    current = {a.id: a for a in articles}
-    by_article: dict[int, list[Any]] = {}
-    for row in rows:
-        by_article.setdefault(int(row["article_id"]), []).append(row)
-    revisions: list[Revision] = []
-    for article_id, versions in by_article.items():
-        texts = [str(v["text"] or "") for v in versions] + [current[article_id].text]
-        for index, version in enumerate(versions):
-            diff = [
-                (line[0], line[2:])
-                for line in difflib.ndiff(texts[index].splitlines(), texts[index + 1].splitlines())
-                if line[:1] in (" ", "+", "-")
-            ]
-            when = version.get(when_col.name) if when_col is not None else None
-            revisions.append(
-                Revision(
-                    article_id,
-                    when if isinstance(when, datetime) else None,
-                    str(version.get("title") or current[article_id].title),
-                    diff,
-                )
-            )
-    return revisions
+        for row in rows
+    ]
 
 
 # --- per-item and bulk actions -------------------------------------------------------------------

@@ -16,8 +16,9 @@ from sqlalchemy import func, select
 from monitor.config import MonitorConfig
 from monitor.db.engine import Database
 from monitor.db.leases import SCHEDULER_LEASE, acquire_lease, default_holder
-from monitor.db.models import AlertDelivery, Article, Digest, PollRequest
-from tests.web.conftest import HOSTILE_TITLE, RECIPIENTS, Stored
+from monitor.db.models import AlertDelivery, Digest, PollRequest
+from monitor.processing import ArticleStore
+from tests.web.conftest import HOSTILE_TITLE, RECIPIENTS, RELEVANT, Stored, store_page
 
 
 def _ids(body: dict[str, Any]) -> list[int]:
@@ -226,14 +227,13 @@ def test_sources_health_and_overrides(
 def test_disabled_source_is_not_polled_by_the_scheduler(
     db: Database, config_path: Path, client: TestClient, caplog: pytest.LogCaptureFixture
 ) -> None:
+    from monitor.config import load_config
     from monitor.daemon import jobs
+    from monitor.daemon.scheduler import Daemon
 
     assert client.patch("/api/sources/prensa-es", json={"enabled": False}).status_code == 200
     caplog.set_level(logging.INFO, logger="monitor.daemon.jobs")
-    try:
-        jobs.crawl_source(str(config_path), "prensa-es")
-    finally:
-        jobs.reset_state()
+    jobs.crawl_source(Daemon(config_path, load_config(config_path), db, worker=False), "prensa-es")
     assert "disabled in the console" in caplog.text
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(PollRequest)) == 0
@@ -322,35 +322,19 @@ def test_hostile_strings_are_data_in_json(client: TestClient, stored: Stored) ->
     assert "<img src=x onerror=alert(1)>" in story["articles"][0]["text"]
 
 
-def test_revisions_are_shown_when_the_database_keeps_them(
+def test_an_edit_is_shown_as_a_revision_with_its_diff(
     client: TestClient, stored: Stored, db: Database
 ) -> None:
-    # Another branch adds an article revisions table; the story page reads it when present.
-    from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text
-
-    table = Table(
-        "article_revisions",
-        MetaData(),
-        Column("id", Integer, primary_key=True),
-        Column("article_id", Integer, nullable=False),
-        Column("title", Text),
-        Column("text", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True)),
-    )
-    table.create(db.engine)
-    first = stored.oil_articles[0]
-    with db.session() as session:
-        current = session.get_one(Article, first).text
-    older = current.replace("Matanzas", "a port", 1) + "\n\nA paragraph later removed."
-    with db.engine.begin() as connection:
-        connection.execute(
-            table.insert().values(
-                article_id=first, title="Old headline", text=older, created_at=datetime.now(UTC)
-            )
-        )
+    # The store keeps a material edit as a revision (headline it introduced, unified diff).
+    title, paragraphs = RELEVANT["oil"]
+    edited = [*paragraphs[:-1], "A paragraph added later."]
+    outcome, story, article = store_page(
+        ArticleStore(db), "https://havana.example/oil", "New headline: " + title, edited,
+        source="havana-daily", site="Havana Daily",
+    )  # fmt: skip
+    assert outcome == "updated" and story == stored.oil
     revisions = client.get(f"/api/stories/{stored.oil}").json()["revisions"]
-    assert len(revisions) == 1 and revisions[0]["article_id"] == first
-    assert revisions[0]["title"] == "Old headline"
-    ops = {op for op, _line in revisions[0]["diff"]}
-    assert {"+", "-"} <= ops
-    assert ["-", "A paragraph later removed."] in revisions[0]["diff"]
+    assert len(revisions) == 1 and revisions[0]["article_id"] == article
+    assert revisions[0]["title"] == "New headline: " + title
+    assert ["+", "A paragraph added later."] in revisions[0]["diff"]
+    assert ["-", paragraphs[-1]] in revisions[0]["diff"]

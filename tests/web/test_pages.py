@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 
 from monitor.config import MonitorConfig, load_config
 from monitor.db.engine import Database
+from monitor.processing import ArticleStore
 from monitor.web import service
 from monitor.web.charts import bar_chart, daily_series
-from tests.web.conftest import Stored, make_client
+from tests.web.conftest import RELEVANT, Stored, make_client, store_page
 
 HTMX = {"HX-Request": "true"}
 PAGES = ("/", "/?show=near_misses", "/?sort=relevance", "/sources", "/lab", "/digests")
@@ -203,35 +204,16 @@ def test_bar_chart_geometry() -> None:
 def test_the_story_page_shows_a_revision_as_a_diff(
     client: TestClient, stored: Stored, db: Database
 ) -> None:
-    from datetime import UTC, datetime
-
-    from sqlalchemy import Column, DateTime, Integer, MetaData, Table, Text
-
-    from monitor.db.models import Article
-
-    table = Table(  # the revisions table another branch adds (the service reads it if present)
-        "article_revisions",
-        MetaData(),
-        Column("id", Integer, primary_key=True),
-        Column("article_id", Integer, nullable=False),
-        Column("title", Text),
-        Column("text", Text, nullable=False),
-        Column("created_at", DateTime(timezone=True)),
-    )
-    table.create(db.engine)
-    first = stored.oil_articles[0]
-    with db.session() as session:
-        current = session.get_one(Article, first).text
-    older = current + "\n\nA <b>paragraph</b> later removed."
-    with db.engine.begin() as connection:
-        connection.execute(
-            table.insert().values(
-                article_id=first, title="Old headline", text=older, created_at=datetime.now(UTC)
-            )
-        )
+    title, paragraphs = RELEVANT["oil"]
+    edited = [*paragraphs, "A <b>paragraph</b> added later."]
+    outcome, _story, _article = store_page(
+        ArticleStore(db), "https://havana.example/oil", "Old <i>headline</i> " + title, edited,
+        source="havana-daily", site="Havana Daily",
+    )  # fmt: skip
+    assert outcome == "updated"
     text = _page(client, f"/stories/{stored.oil}")
-    assert "<del>- A &lt;b&gt;paragraph&lt;/b&gt; later removed.</del>" in text
-    assert "Old headline" in text and 'class="revisions"' in text
+    assert "<ins>+ A &lt;b&gt;paragraph&lt;/b&gt; added later.</ins>" in text
+    assert "Old &lt;i&gt;headline&lt;/i&gt;" in text and 'class="revisions"' in text
 
 
 def test_tokens_page_creates_a_key_shown_once_which_then_guards_the_console(
