@@ -203,6 +203,19 @@ def _crawl(
     return results
 
 
+def close_gracefully(crawler: Any) -> None:
+    """Ask a running crawl to finish what it holds (its spider closes with ``shutdown``)."""
+    from scrapy.utils.defer import deferred_from_coro
+
+    engine = getattr(crawler, "_engine", None)
+    if engine is None or not crawler.crawling:
+        return
+    if engine.spider is not None:
+        deferred_from_coro(engine.close_spider_async(reason="shutdown"))
+    else:
+        deferred_from_coro(crawler.stop_async())
+
+
 def _install_stop_handlers(crawlers: list[Any]) -> None:
     """SIGTERM/SIGINT: close every spider with reason ``shutdown`` (its run is recorded as
     interrupted); a second signal stops the reactor at once.
@@ -213,7 +226,6 @@ def _install_stop_handlers(crawlers: list[Any]) -> None:
     """
     import signal
 
-    from scrapy.utils.defer import deferred_from_coro
     from twisted.internet import reactor
 
     received: list[int] = []
@@ -221,13 +233,7 @@ def _install_stop_handlers(crawlers: list[Any]) -> None:
     def _graceful() -> None:
         logger.warning("stop requested: closing the crawls (send again to force)")
         for crawler in crawlers:
-            engine = getattr(crawler, "_engine", None)
-            if engine is None or not crawler.crawling:
-                continue
-            if engine.spider is not None:
-                deferred_from_coro(engine.close_spider_async(reason="shutdown"))
-            else:
-                deferred_from_coro(crawler.stop_async())
+            close_gracefully(crawler)
 
     def _force() -> None:
         logger.warning("second stop signal: stopping now")

@@ -22,7 +22,7 @@ from typing import Any
 
 from monitor.config import MonitorConfig, SourceConfig
 from monitor.crawl.queue import PollQueue
-from monitor.crawl.runner import SourceRunSummary
+from monitor.crawl.runner import SourceRunSummary, close_gracefully
 from monitor.db.engine import Database
 from monitor.db.leases import default_holder, release_leases, renew_leases, source_lease_name
 from monitor.db.models import PollRequester, PollStatus, RunStatus
@@ -377,19 +377,11 @@ class CrawlWorker:
         reactor.callFromThread(callback)  # type: ignore[attr-defined]
 
     def _graceful(self) -> None:
-        from scrapy.utils.defer import deferred_from_coro
-
         log.warning("stop requested: closing %d running poll(s)", len(self.polls))
         self.draining = True
         for poll in self.polls.values():
-            crawler = poll.crawler
-            engine = getattr(crawler, "_engine", None) if crawler is not None else None
-            if engine is None or not crawler.crawling:
-                continue
-            if engine.spider is not None:
-                deferred_from_coro(engine.close_spider_async(reason="shutdown"))
-            else:
-                deferred_from_coro(crawler.stop_async())
+            if poll.crawler is not None:
+                close_gracefully(poll.crawler)
 
     def _force(self) -> None:
         from twisted.internet import reactor

@@ -88,7 +88,11 @@ def scheduler(sqlite_db: Database, clock: Clock) -> Iterator[DaemonScheduler]:
         wall_clock=clock.now, monotonic=clock.monotonic,
     )  # fmt: skip
     started.start(paused=True)
+    # Only the test runs the loop (``_process``): the scheduler's own thread, woken by resume()
+    # or a job change, would process concurrently at the same controlled time (a race).
+    started.wakeup = lambda: None  # type: ignore[method-assign]
     yield started
+    del started.wakeup  # the real wakeup again, so shutdown() can stop the thread
     started.shutdown(wait=True)
 
 
@@ -184,6 +188,7 @@ def test_down_for_a_year_catches_up_once_without_computing_every_missed_run(
         wall_clock=clock.now, monotonic=clock.monotonic,
     )  # fmt: skip
     second.start(paused=True)
+    second.wakeup = lambda: None  # type: ignore[method-assign]  # only the test runs the loop
     try:
         submissions = Submissions(second)
         fire_time_calls[0] = 0
@@ -193,6 +198,7 @@ def test_down_for_a_year_catches_up_once_without_computing_every_missed_run(
         assert submissions.count() == 1
         assert timedelta(0) < _next_run(second) - clock.wall <= timedelta(minutes=1)
     finally:
+        del second.wakeup
         second.shutdown(wait=True)
 
 
