@@ -180,8 +180,8 @@ def test_housekeeping_retention(db: Database, config: MonitorConfig) -> None:
 
     def _seen(session: Any) -> None:
         for outcome in ("skipped", "not_matching", "new"):
-            record_seen_url(session, f"https://x.org/{outcome}", outcome=outcome)
-            record_seen_url(session, f"https://x.org/{outcome}/recent", outcome=outcome)
+            record_seen_url(session, f"https://example.org/{outcome}", outcome=outcome)
+            record_seen_url(session, f"https://example.org/{outcome}/recent", outcome=outcome)
         session.flush()
         for row in session.scalars(select(SeenUrl).where(~SeenUrl.url.like("%/recent"))):
             row.last_fetched_at = NOW - old
@@ -200,5 +200,5 @@ def test_housekeeping_retention(db: Database, config: MonitorConfig) -> None:
     with db.session() as session:
         assert session.scalar(select(func.count()).select_from(CrawlRun)) == 2
         urls = set(session.scalars(select(SeenUrl.url)))
-        assert "https://x.org/new" in urls and "https://x.org/skipped" not in urls
+        assert "https://example.org/new" in urls and "https://example.org/skipped" not in urls
         assert set(session.scalars(select(Lease.name))) == {"alive"}
