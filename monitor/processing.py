@@ -398,11 +398,14 @@ def source_templates(
     db: Database, source_name: str, cache: TemplateCache | None = None
 ) -> TemplateSet | None:
     """The learned template set of ``source_name`` (None for a source never stored)."""
-    with db.session() as session:
+
+    def _read(session: Session) -> TemplateSet | None:
         src = session.scalar(select(Source.id).where(Source.name == source_name))
         if src is None:
             return None
         return cache.get(session, src) if cache is not None else load_templates(session, src)
+
+    return db.read(_read)
 
 
 def analyze_for_source(

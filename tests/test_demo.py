@@ -76,7 +76,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
     )
     db = Database(f"sqlite:///{output / 'monitor.db'}")
     try:
@@ -110,6 +110,14 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> DemoRun:
 
 def _published_title(demo: DemoRun) -> str:
     found = re.findall(r"^published on [\w-]+: (.+)$", demo.stdout, flags=re.MULTILINE)
+    assert len(found) == 1, demo.stdout[-3000:]
+    return str(found[0]).strip()
+
+
+def _daemon_title(demo: DemoRun) -> str:
+    found = re.findall(
+        r"^published while the daemon runs, on [\w-]+: (.+)$", demo.stdout, flags=re.MULTILINE
+    )
     assert len(found) == 1, demo.stdout[-3000:]
     return str(found[0]).strip()
 
@@ -149,9 +157,19 @@ def test_the_smtp_server_received_every_sent_digest_once(demo: DemoRun) -> None:
 
 
 def test_second_crawl_stores_only_the_published_article(demo: DemoRun) -> None:
-    title = _published_title(demo)
+    """After the first digest: the second crawl's article, then the daemon's, nothing else."""
     first_digest = min(sent for _, _, sent, _ in demo.digests.values() if sent is not None)
-    assert [t for t, _, first_seen in demo.articles if first_seen > first_digest] == [title]
+    later = sorted((seen, t) for t, _, seen in demo.articles if seen > first_digest)
+    assert [t for _, t in later] == [_published_title(demo), _daemon_title(demo)]
+
+
+def test_the_daemon_stores_the_article_published_while_it_runs(demo: DemoRun) -> None:
+    """``monitor run`` (scheduler + local worker) polls on its own and stores it once."""
+    title = _daemon_title(demo)
+    assert "stored by the daemon after" in demo.stdout, demo.stdout[-3000:]
+    assert [t for t, _, _ in demo.articles].count(title) == 1
+    assert "daemon stopped" in demo.stdout  # the graceful stop, from the daemon's own log
+    assert "monitor --config monitor.toml worker" in demo.stdout  # how to go distributed
 
 
 def test_next_digest_holds_only_the_new_story(demo: DemoRun) -> None:

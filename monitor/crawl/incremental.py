@@ -35,8 +35,7 @@ _DONE = "monitor_conditional"
 def _validators(db: Database, url: str) -> HttpCacheEntry | None:
     from monitor.db.repository import get_http_validators
 
-    with db.session() as session:
-        return get_http_validators(session, url)
+    return db.read(lambda session: get_http_validators(session, url))
 
 
 def _canonical(url: str) -> str | None:
@@ -149,8 +148,7 @@ class SeenUrlMiddleware:
 
 
 def _states(db: Database, urls: list[str], lookup: Any) -> Any:
-    with db.session() as session:
-        return lookup(session, urls)
+    return db.read(lambda session: lookup(session, urls))
 
 
 class RevalidationMiddleware:
@@ -183,10 +181,11 @@ class RevalidationMiddleware:
         now = self.now()
 
         def _due(db: Database) -> Any:
-            with db.session() as session:
-                return due_revalidations(
+            return db.read(
+                lambda session: due_revalidations(
                     session, self.context.source.name, now=now, steps=self.steps, limit=self.LIMIT
                 )
+            )
 
         spider = self.crawler.spider
         make = getattr(spider, "revalidation_request", None)

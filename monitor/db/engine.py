@@ -157,6 +157,19 @@ class Database:
         with factory() as session, session.begin():
             yield session
 
+    def read(self, work: Callable[[Session], T]) -> T:
+        """Run ``work`` in a plain (deferred) transaction, waiting out a lost connection.
+
+        The crawl's reads (learned templates, validators, seen URLs) go through here, so a
+        PostgreSQL restart mid-crawl costs a wait, as for writes, not the pages read meanwhile.
+        """
+
+        def _once() -> T:
+            with self.session() as session:
+                return work(session)
+
+        return self._reconnecting(_once)
+
     def write(self, work: Callable[[Session], T], *, attempts: int = 8) -> T:
         """Run ``work`` in its own transaction, retried with backoff while the DB is locked.
 
@@ -169,7 +182,7 @@ class Database:
         reads (:func:`last_write_failure`); the next successful write clears it.
         """
         try:
-            result = self._write_reconnecting(work, attempts)
+            result = self._reconnecting(lambda: self._write(work, attempts))
         except Exception as exc:
             if isinstance(exc, OperationalError) or _is_disk_error(exc):
                 _record_write_failure(self.url, exc)
@@ -177,12 +190,13 @@ class Database:
         _clear_write_failure(self.url)
         return result
 
-    def _write_reconnecting(self, work: Callable[[Session], T], attempts: int) -> T:
+    def _reconnecting(self, unit: Callable[[], T]) -> T:
+        """``unit()``, run again while the server is unreachable, for ``reconnect_seconds``."""
         started: float | None = None
         wait = 0.25
         while True:
             try:
-                result = self._write(work, attempts)
+                result = unit()
             except Exception as exc:
                 if not _is_disconnect(exc):
                     raise

@@ -6,8 +6,10 @@ stories and the near misses (noise the query matched and the relevance model cau
 one near miss with ``monitor feedback``, sends the digest (also written to
 ``demo-output/digest.eml`` and ``.html``), publishes
 a breaking story, crawls again (incremental: 304s, nothing re-downloaded) and sends the next
-digest, which holds only the new story. ``--output DIR`` writes elsewhere than ``demo-output/``;
-every message the SMTP server receives is also kept as ``DIR/inbox/NNN.eml``.
+digest, which holds only the new story; then runs the daemon (``monitor run``, the embedded
+deployment) until it stores an article published while it runs, shows ``monitor status``,
+exports, and says how to start the distributed deployment. ``--output DIR`` writes elsewhere
+than ``demo-output/``; every message the SMTP server receives is also kept as ``DIR/inbox/NNN.eml``.
 """
 
 from __future__ import annotations
@@ -35,7 +37,14 @@ def _toml(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def write_config(web: NewsWeb, smtp_port: int | None, folder: Path) -> Path:
+def write_config(
+    web: NewsWeb,
+    smtp_port: int | None,
+    folder: Path,
+    *,
+    schedule: str = "every 30 minutes",
+    name: str = "monitor.toml",
+) -> Path:
     """The demo's config: four sources of four kinds, two analysts, the local SMTP server."""
     havana, moscow, post, search = (
         web.host(name) for name in ("havana-daily", "moscow-wire", "caribbean-post", "news-search")
@@ -76,8 +85,8 @@ def write_config(web: NewsWeb, smtp_port: int | None, folder: Path) -> Path:
     for source in sources:
         lines += ["", "[[sources]]"]
         lines += [f"{key} = {_toml(value)}" for key, value in source.items()]
-        lines += ["allow_private = true", 'schedule = "every 30 minutes"']
-    path = folder / "monitor.toml"
+        lines += ["allow_private = true", f"schedule = {_toml(schedule)}"]
+    path = folder / name
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 
@@ -108,6 +117,76 @@ def _near_miss_id(config: Path, title_part: str) -> int | None:
         if title_part.lower() in str(row.get("title", "")).lower():
             return int(row["id"])
     return None
+
+
+DAEMON_SCHEDULE = "every 5 seconds"
+DAEMON_WAIT_SECONDS = 120.0
+
+
+def _stored_titles(config: Path) -> set[str]:
+    from sqlalchemy import select
+
+    from monitor.config import load_config
+    from monitor.db.engine import Database
+    from monitor.db.models import Article
+
+    db = Database(load_config(config).database.url)
+    try:
+        with db.session() as session:
+            return {str(title) for title in session.scalars(select(Article.title))}
+    finally:
+        db.dispose()
+
+
+def run_daemon_until_stored(config: Path, title: str) -> int:
+    """The embedded deployment: ``monitor run`` (scheduler + one local crawl worker) until the
+    article published meanwhile is stored, then a graceful stop (SIGTERM); its exit status."""
+    import signal
+    import time
+
+    print(f"\n$ monitor --config {config.name} run    (stopped with SIGTERM once it is stored)")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "--config", str(config), "run"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    started = time.monotonic()
+    try:
+        while title not in _stored_titles(config):
+            if daemon.poll() is not None:
+                break
+            if time.monotonic() - started > DAEMON_WAIT_SECONDS:
+                print(f"the daemon did not store it within {DAEMON_WAIT_SECONDS:.0f}s")
+                break
+            time.sleep(0.5)
+        else:
+            print(f"stored by the daemon after {time.monotonic() - started:.1f}s: {title}")
+    finally:
+        if daemon.poll() is None:
+            daemon.send_signal(signal.SIGTERM)
+        try:
+            output, _ = daemon.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            daemon.kill()
+            output, _ = daemon.communicate()
+    lines = [line for line in output.splitlines() if line.strip()]
+    print("daemon log (last lines):")
+    for line in lines[-8:]:
+        print(f"  {line}")
+    return 0 if title in _stored_titles(config) else 1
+
+
+DISTRIBUTED_HOWTO = """\
+The distributed deployment runs the same code: put the database on PostgreSQL and add
+    [queue]
+    url = "redis://127.0.0.1:6379/0"
+to the config, then start exactly one scheduler and any number of workers, on any machines:
+    monitor --config monitor.toml run --no-worker     # the scheduler
+    monitor --config monitor.toml worker              # a crawl worker (start as many as wanted)
+(docs/operations.md: "Two deployments of the same code")."""
 
 
 def _heading(text: str) -> None:
@@ -172,6 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     ).start()
     inbox = _Inbox(output / "inbox")
     smtp_port = inbox.start()
+    daemon_status = 1
     try:
         _heading("demo news web")
         for host in web.hosts.values():
@@ -216,9 +296,19 @@ def main(argv: list[str] | None = None) -> int:
         seen = len(inbox.messages)
         _cli(config, "digest")
         inbox.report(seen)
-        _heading("7. health, schedule and outbox")
+        _heading("7. the daemon, embedded deployment: scheduler + one local crawl worker")
+        daemon_config = write_config(
+            web, smtp_port, output, schedule=DAEMON_SCHEDULE, name="monitor-daemon.toml"
+        )
+        breaking = web.publish_next()
+        if breaking is not None:
+            print(f"published while the daemon runs, on {breaking.host}: {breaking.title}")
+            daemon_status = run_daemon_until_stored(daemon_config, breaking.title)
+        _heading("8. health, schedule and outbox")
         _cli(config, "status")
         _cli(config, "export", str(output / "export"))
+        _heading("9. the distributed deployment")
+        print(DISTRIBUTED_HOWTO)
     finally:
         inbox.stop()
         web.stop()
@@ -229,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     _heading("the web console on the demo database")
     print(f"run:  .venv/bin/monitor --config {config.resolve()} web --host 127.0.0.1 --port 8080")
     print("then open http://127.0.0.1:8080/ (open on loopback: no token needed; Ctrl-C stops it)")
-    return 0 if eml.exists() and eml.with_suffix(".html").exists() else 1
+    return daemon_status if eml.exists() and eml.with_suffix(".html").exists() else 1
 
 
 if __name__ == "__main__":

@@ -5,11 +5,14 @@ stores what was missed. Nothing lost, nothing stored twice."""
 
 from __future__ import annotations
 
+import logging
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from monitor.db.engine import Database
@@ -102,3 +105,43 @@ def test_a_long_outage_fails_the_writes_cleanly_and_the_next_crawl_stores_the_re
     assert sorted(urls) == sorted(site.url(i) for i in range(ARTICLES)), second
     for i in range(ARTICLES):
         assert site.served[f"/news/article-{i}.html"] <= 2
+
+
+class _Lost(logging.Handler):
+    """Sets an event at the "database connection lost" warning."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.seen = threading.Event()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "database connection lost" in record.getMessage():
+            self.seen.set()
+
+
+def test_a_read_waits_out_the_outage_too(
+    proxied: tuple[CrawlEnv, CuttableProxy, Database],
+) -> None:
+    """Reads (a source's templates, validators, seen URLs) wait for the server as writes do:
+    a read made while the server is away returns once it is back, not an error."""
+    env, proxy, _direct = proxied
+    db = Database(env.db_url, reconnect_seconds=60)
+    handler = _Lost()
+    logging.getLogger("monitor.db").addHandler(handler)
+    try:
+        assert db.read(lambda session: session.execute(text("select 1")).scalar()) == 1
+        proxy.cut()
+        results: list[object] = []
+        reader = threading.Thread(
+            target=lambda: results.append(
+                db.read(lambda session: session.execute(text("select 2")).scalar())
+            )
+        )
+        reader.start()
+        assert handler.seen.wait(60), "the read should have noticed the outage"
+        proxy.restore()
+        reader.join(90)
+        assert results == [2]
+    finally:
+        logging.getLogger("monitor.db").removeHandler(handler)
+        db.dispose()
