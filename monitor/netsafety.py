@@ -14,9 +14,13 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import threading
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email.message import Message
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 __all__ = [
@@ -333,3 +337,67 @@ def guarded_fetch(
         finally:
             connection.close()
     raise UnsafeURLError(f"more than {max_redirects} redirects")
+
+
+@dataclass
+class _Urllib3Guard:
+    """The policy of the guarded urllib3 section now running in this process, its refusals."""
+
+    policy: FetchPolicy | None = None
+    refused: list[str] | None = None
+
+
+# Process-wide on purpose: apprise runs its plugins on worker threads of its own, so the
+# policy must hold for every thread while a guarded section runs; sections take turns.
+_URLLIB3_GUARD = _Urllib3Guard()
+_URLLIB3_SECTION = threading.Lock()
+_URLLIB3_INSTALL = threading.Lock()
+
+
+def _install_urllib3_hook() -> None:
+    """Route urllib3's connection factory through the guard once per process.
+
+    Written by hand because apprise's plugins call ``requests`` directly (a new session per
+    notification), so no session or adapter of ours can be handed to them; urllib3's own
+    ``create_connection`` is the one place every such connection passes. Outside a guarded
+    section (:func:`urllib3_guarded`) it behaves exactly as before.
+    """
+    import urllib3.util.connection as connection
+
+    with _URLLIB3_INSTALL:
+        original = connection.create_connection
+        if getattr(original, "_monitor_guard", False):
+            return
+
+        def create_connection(address: tuple[str, int], *args: Any, **kwargs: Any) -> Any:
+            policy, refused = _URLLIB3_GUARD.policy, _URLLIB3_GUARD.refused
+            if policy is None:
+                return original(address, *args, **kwargs)
+            host, port = address
+            try:
+                vetted = resolve_vetted(host.strip("[]"), port, policy)
+            except UnsafeURLError as exc:
+                if refused is not None:
+                    refused.append(str(exc))
+                raise OSError(f"refused: {exc}") from exc
+            # connect to the vetted address itself: no second lookup can answer differently
+            return original((vetted[0], port), *args, **kwargs)
+
+        create_connection._monitor_guard = True  # type: ignore[attr-defined]
+        connection.create_connection = create_connection
+
+
+@contextmanager
+def urllib3_guarded(policy: FetchPolicy) -> Iterator[list[str]]:
+    """Every urllib3 (``requests``) connection opened inside, by any thread, is vetted against
+    ``policy`` at connect time, every redirect hop included, and made to the vetted address;
+    yields the refusals (one line each). TLS still checks the name (SNI and certificate use
+    the host). Sections run one at a time."""
+    _install_urllib3_hook()
+    refused: list[str] = []
+    with _URLLIB3_SECTION:
+        _URLLIB3_GUARD.policy, _URLLIB3_GUARD.refused = policy, refused
+        try:
+            yield refused
+        finally:
+            _URLLIB3_GUARD.policy, _URLLIB3_GUARD.refused = None, None

@@ -1,6 +1,7 @@
 """Chat and webhook channels: ``json://`` / ``jsons://`` webhooks through the one guarded fetch
 (:func:`monitor.netsafety.guarded_fetch`: every hop vetted, connected to the vetted address),
-other apprise URLs (Slack, Teams, Telegram… on their vendors' hosts) through apprise."""
+other apprise URLs (Slack, Teams, Telegram, ``form://``…) through apprise, its connections
+vetted at connect time by :func:`monitor.netsafety.urllib3_guarded`."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import logging
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from monitor.errors import PermanentDeliveryError, TransientDeliveryError
-from monitor.netsafety import FetchPolicy, UnsafeURLError, guarded_fetch
+from monitor.netsafety import FetchPolicy, UnsafeURLError, guarded_fetch, urllib3_guarded
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def send_channel(
     if urlsplit(url).scheme.lower() in WEBHOOK_SCHEMES:
         send_webhook(url, key, title, body, policy=policy, timeout=timeout)
     else:
-        send_apprise(url, key, title, body)
+        send_apprise(url, key, title, body, policy=policy)
 
 
 def send_webhook(
@@ -74,21 +75,27 @@ def send_webhook(
     raise PermanentDeliveryError(error)
 
 
-def send_apprise(url: str, key: str, title: str, body: str) -> None:
+def send_apprise(url: str, key: str, title: str, body: str, *, policy: FetchPolicy) -> None:
     """Notify one apprise URL with a plain-text body; raise a DeliveryError on failure.
 
-    apprise reports only success or failure, so a failed notify is treated as transient (the
-    rows stay pending); a URL apprise cannot parse is permanent.
+    apprise's HTTP requests run under :func:`monitor.netsafety.urllib3_guarded`: every
+    connection, redirects included, is vetted at connect time; a refused address is a
+    permanent failure with the reason. Otherwise apprise reports only success or failure, so
+    a failed notify is treated as transient (the rows stay pending); a URL apprise cannot
+    parse is permanent.
     """
     import apprise
 
     client = apprise.Apprise()
     if not client.add(url):
         raise PermanentDeliveryError(f"channel {key}: apprise cannot use this URL")
-    try:
-        ok = client.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
-    except Exception as exc:  # an apprise plugin failing on an odd response: logged, transient
-        log.warning("channel %s: apprise raised %s", key, type(exc).__name__, exc_info=True)
-        raise TransientDeliveryError(f"channel {key}: {type(exc).__name__}") from exc
+    with urllib3_guarded(policy) as refused:
+        try:
+            ok = client.notify(title=title, body=body, body_format=apprise.NotifyFormat.TEXT)
+        except Exception as exc:  # boundary: an apprise plugin failing on an odd response
+            log.warning("channel %s: apprise raised %s", key, type(exc).__name__, exc_info=True)
+            raise TransientDeliveryError(f"channel {key}: {type(exc).__name__}") from exc
+    if refused:
+        raise PermanentDeliveryError(f"channel {key}: refused: {refused[0]}")
     if not ok:
         raise TransientDeliveryError(f"channel {key}: notification failed")

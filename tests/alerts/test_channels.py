@@ -87,3 +87,34 @@ def test_webhooks_go_through_the_guarded_fetch(
     assert set(failed) == {channel_key(direct), channel_key(redirected)}, report
     assert all("non-public address" in error for error in failed.values()), failed
     assert private.hits == [] and public.hits == ["/hook"]
+
+
+def test_other_apprise_channels_are_vetted_at_connect_time(
+    alerts_db: Database,
+    smtp_server: SMTPServer,
+    scripted_server: Callable[[str], ScriptedServer],  # noqa: F811 (the fixture)
+) -> None:
+    """A non-JSON apprise channel (``form://``, posted by apprise's own ``requests`` code) on
+    a public address is delivered; one on a private address, or redirecting there, is refused
+    with the reason and the private server is never hit."""
+    private = scripted_server("127.0.0.1")
+    private.routes["/form"] = (200, {}, b"ok")
+    public = scripted_server("127.0.0.2")
+    public.routes["/form"] = (200, {}, b"ok")
+    public.routes["/moved"] = (307, {"Location": private.url("/form")}, b"")
+    delivered, direct, redirected = (
+        f"form://127.0.0.2:{public.port}/form",
+        f"form://127.0.0.1:{private.port}/form",
+        f"form://127.0.0.2:{public.port}/moved",
+    )
+    config = make_config(
+        smtp_server.port,
+        [{"address": "a@example.org", "channels": [delivered, direct, redirected]}],
+    )
+    story_with_alerts(alerts_db, config, "Cuba and Russia sign a deal")
+    report = send_digests(alerts_db, config, retry=FAST_RETRY)
+    failed = {o.channel: o.error or "" for o in report.failed}
+    assert set(failed) == {channel_key(direct), channel_key(redirected)}, report
+    assert all("non-public address" in error for error in failed.values()), failed
+    assert private.hits == []
+    assert sorted(public.hits) == ["/form", "/moved"]
