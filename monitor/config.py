@@ -51,7 +51,8 @@ def _check_schedule(value: str) -> str:
 
 
 def _check_query(value: str) -> str:
-    from monitor.query import QuerySyntaxError, compile_query
+    from monitor.errors import QuerySyntaxError
+    from monitor.query import compile_query
 
     try:
         compile_query(value)
@@ -164,7 +165,8 @@ class SourceConfig(_Strict):
         """ValueError unless every start URL is public (as written) or the source allows private."""
         if self.allow_private:
             return
-        from monitor.netsafety import UnsafeURLError, check_public_url, parse_ip_literal
+        from monitor.errors import UnsafeURLError
+        from monitor.netsafety import check_public_url, parse_ip_literal
 
         for url in self.urls():
             literal = parse_ip_literal(urlsplit(url).hostname or "")

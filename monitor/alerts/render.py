@@ -35,6 +35,7 @@ from monitor.alerts.sanitize import (
     url_host,
 )
 from monitor.db.models import AlertDelivery, Article, ArticleRevision, Story
+from monitor.errors import HeaderInjectionError
 from monitor.query.snippet import spans_to_segments
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -63,10 +64,6 @@ ALLOWED_HEADERS = frozenset(
     }
 )
 _ADDRESS_HEADERS = ("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
-
-
-class HeaderInjectionError(ValueError):
-    """A built message does not have exactly the intended recipients and headers."""
 
 
 ACCESS_BADGES = {"paywalled": "Paywalled", "consent_wall": "Consent wall"}

@@ -315,11 +315,11 @@ def feedback(
     ],
 ) -> None:
     """Label an article's story relevant or irrelevant; a promoted near miss is alerted next."""
-    from monitor.db.models import FeedbackLabel
     from monitor.feedback import give_feedback
+    from monitor.relevance import Label
 
     try:
-        verdict = FeedbackLabel(label.strip().lower())
+        verdict = Label(label.strip().lower())
     except ValueError:
         raise typer.BadParameter(
             f"{label!r}: use 'relevant' or 'irrelevant'", param_hint="LABEL"
@@ -331,7 +331,7 @@ def feedback(
         what = f"promoted: {result.alerts_written} alert(s) queued for the next digest"
     elif result.demoted:
         what = f"demoted to a near miss: {result.alerts_withdrawn} unsent alert(s) withdrawn"
-    elif result.label == FeedbackLabel.RELEVANT:
+    elif result.label == Label.RELEVANT:
         what = "already relevant" + (
             f": {result.alerts_written} alert(s) queued" if result.alerts_written else ""
         )
@@ -500,9 +500,9 @@ def query_test(
 ) -> None:
     """Run QUERY against the stored articles (or, with --archive, every fetched page) and show
     what it matches."""
+    from monitor.errors import QuerySyntaxError
     from monitor.extract.control import strip_control
     from monitor.processing import relevance_gate
-    from monitor.query import QuerySyntaxError
     from monitor.search import search_articles
 
     state = _state(ctx)
@@ -571,7 +571,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # usage errors of typer's bundled click
+    except Exception as exc:  # usage errors of typer's bundled click; anything else re-raised
         show = getattr(exc, "show", None)
         if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
             show()

@@ -20,9 +20,9 @@ from monitor.config import MonitorConfig
 from monitor.db.engine import Database
 from monitor.db.models import utcnow
 from monitor.db.web import get_saved_query
-from monitor.errors import NotFoundError
+from monitor.errors import NotAuthenticated, NotFoundError
 from monitor.web import service
-from monitor.web.auth import NotAuthenticated, feed_allowed, get_config, get_db
+from monitor.web.auth import feed_allowed, get_config, get_db
 
 router = APIRouter(
     prefix="/feeds",

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor.config import MonitorConfig
 from monitor.db.engine import Database
-from monitor.errors import NotFoundError
+from monitor.errors import InvalidInput, NotFoundError
 from monitor.web import service
 from monitor.web.api import get_crawler
 from monitor.web.auth import Principal, Role, auth_configured, csrf_token, get_config, get_db
@@ -254,7 +254,7 @@ def inbox(
     error: str | None = None
     try:
         page = service.list_stories(db, config, filt)
-    except service.InvalidInput as exc:
+    except InvalidInput as exc:
         error = str(exc)
         page = service.StoryPage(items=[], next=None, total=0)
     options = service.filter_options(db, config)
@@ -586,7 +586,7 @@ def lab_page(
             chart = bar_chart(
                 result.per_day, width=720, height=160, axis=18, top=16, gap=2.0, noun="matches"
             )
-        except service.InvalidInput as exc:
+        except InvalidInput as exc:
             error = str(exc)
     return _render(
         request,
@@ -617,7 +617,7 @@ def lab_save(
 ) -> Response:
     try:
         service.save_query(db, name.strip(), q, by=user.name)
-    except service.InvalidInput as exc:
+    except InvalidInput as exc:
         return _render(
             request,
             "lab.html",
