@@ -141,17 +141,23 @@ def _finalize(value: Any) -> Any:
     return clean_inline(value)
 
 
-@lru_cache(maxsize=1)
-def html_environment() -> Environment:
-    """Jinja2 for HTML: autoescape on for every template, values cleaned before escaping."""
+def _environment(*, autoescape: bool, keep_trailing_newline: bool = False) -> Environment:
+    """The message templates' Jinja2 settings; only escaping and the last newline differ."""
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
+        autoescape=autoescape,
         finalize=_finalize,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=keep_trailing_newline,
     )
+
+
+@lru_cache(maxsize=1)
+def html_environment() -> Environment:
+    """Jinja2 for HTML: autoescape on for every template, values cleaned before escaping."""
+    return _environment(autoescape=True)
 
 
 def bracket_hits(segments: Iterable[tuple[str, bool]]) -> str:
@@ -162,15 +168,7 @@ def bracket_hits(segments: Iterable[tuple[str, bool]]) -> str:
 @lru_cache(maxsize=1)
 def text_environment() -> Environment:
     """Jinja2 for plain text and subjects: no escaping, values reduced to clean single lines."""
-    environment = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=False,
-        finalize=_finalize,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    environment = _environment(autoescape=False, keep_trailing_newline=True)
     environment.filters["bracket_hits"] = bracket_hits
     return environment
 

@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from monitor.cli.options import parse_since
+from monitor.cli.options import MATCH_COLUMNS, match_cells, parse_since
 from monitor.cli.relevance import relevance_app
 from monitor.cli.web import web_app
 from monitor.config import MonitorConfig, load_config
@@ -501,7 +501,6 @@ def query_test(
     """Run QUERY against the stored articles (or, with --archive, every fetched page) and show
     what it matches."""
     from monitor.errors import QuerySyntaxError
-    from monitor.extract.control import strip_control
     from monitor.processing import relevance_gate
     from monitor.search import search_articles
 
@@ -521,19 +520,10 @@ def query_test(
         err_console.print(f"  {query}\n  {' ' * exc.position}^")
         raise typer.Exit(2) from None
     table = Table(title=f"{len(hits)} match(es) among {searched} stored article(s)")
-    for column in ("id", "story", "score", "rel", "title", "terms", "snippet"):
+    for column in ("id", "story", *MATCH_COLUMNS):
         table.add_column(column, overflow="fold")
     for hit in hits:
-        rel = "" if hit.relevance is None else f"{hit.relevance:.2f}"
-        table.add_row(
-            str(hit.article_id),
-            str(hit.story_id or ""),
-            f"{hit.score:.2f}",
-            rel + (" near miss" if hit.near_miss else ""),
-            strip_control(hit.title)[:70],
-            strip_control(", ".join(hit.terms)),
-            strip_control(hit.snippet)[:160],
-        )
+        table.add_row(str(hit.article_id), str(hit.story_id or ""), *match_cells(hit))
     console.print(table)
 
 
