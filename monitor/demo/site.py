@@ -431,14 +431,9 @@ class NewsWeb:
 
     def _render(self, host: Host, article: DemoArticle, url: str) -> str:
         render = templates.TEMPLATES[host.template]
-        return render(
-            article,
-            site=host.title,
-            base=host.base,
-            url=url,
-            published=self.published_at[article.key],
-            related=self._related(host, article.key),
-        )
+        published = self.published_at[article.key]
+        related = self._related(host, article.key)
+        return render(templates.DemoPage(article, host.title, host.base, url, published, related))
 
     def _article(self, host: Host, call: Call) -> Reply:
         for article in self.live(host.name):
