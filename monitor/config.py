@@ -50,8 +50,16 @@ def _check_schedule(value: str) -> str:
     return value
 
 
+def _from_environment_only(value: Any, what: str, variable: str) -> Any:
+    """A secret comes from the environment (a ``SecretStr`` by then), never from the file."""
+    if value is not None and not isinstance(value, SecretStr):
+        raise ValueError(f"put {what} in ${variable}, not in the file")
+    return value
+
+
 def _check_query(value: str) -> str:
-    from monitor.query import QuerySyntaxError, compile_query
+    from monitor.errors import QuerySyntaxError
+    from monitor.query import compile_query
 
     try:
         compile_query(value)
@@ -164,7 +172,8 @@ class SourceConfig(_Strict):
         """ValueError unless every start URL is public (as written) or the source allows private."""
         if self.allow_private:
             return
-        from monitor.netsafety import UnsafeURLError, check_public_url, parse_ip_literal
+        from monitor.errors import UnsafeURLError
+        from monitor.netsafety import check_public_url, parse_ip_literal
 
         for url in self.urls():
             literal = parse_ip_literal(urlsplit(url).hostname or "")
@@ -260,9 +269,7 @@ class EmailConfig(_Strict):
     @field_validator("password", mode="before")
     @classmethod
     def _no_password_in_file(cls, value: Any) -> Any:
-        if value is not None and not isinstance(value, SecretStr):
-            raise ValueError(f"put the SMTP password in ${SMTP_PASSWORD_ENV}, not in the file")
-        return value
+        return _from_environment_only(value, "the SMTP password", SMTP_PASSWORD_ENV)
 
     def active_recipients(self) -> list[RecipientConfig]:
         """Recipients minus the suppression list."""
@@ -360,9 +367,7 @@ class WebConfig(_Strict):
     @field_validator("token", mode="before")
     @classmethod
     def _no_token_in_file(cls, value: Any) -> Any:
-        if value is not None and not isinstance(value, SecretStr):
-            raise ValueError(f"put the console token in ${WEB_TOKEN_ENV}, not in the file")
-        return value
+        return _from_environment_only(value, "the console token", WEB_TOKEN_ENV)
 
 
 class LoggingConfig(_Strict):

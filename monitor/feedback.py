@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from monitor.alerts.outbox import STATUS_PENDING, STATUS_WITHDRAWN, enqueue_story_alerts
 from monitor.config import MonitorConfig
 from monitor.db.engine import Database
-from monitor.db.models import AlertDelivery, Article, Feedback, FeedbackLabel, Story, utcnow
+from monitor.db.models import AlertDelivery, Article, Feedback, Story, utcnow
 from monitor.errors import NotFoundError
 from monitor.relevance import Label, LabelledExample
 
@@ -28,7 +28,7 @@ class FeedbackResult:
 
     article_id: int
     story_id: int
-    label: FeedbackLabel
+    label: Label
     was_near_miss: bool
     near_miss: bool
     alerts_written: int = 0
@@ -53,7 +53,7 @@ def give_feedback(
     db: Database,
     config: MonitorConfig,
     article_id: int,
-    label: FeedbackLabel | str,
+    label: Label | str,
     *,
     origin: str = "cli",
 ) -> FeedbackResult:
@@ -61,7 +61,7 @@ def give_feedback(
 
     NotFoundError (exit 2) when there is no such article or it belongs to no story.
     """
-    verdict = FeedbackLabel(label)
+    verdict = Label(label)
 
     def _apply(session: Session) -> FeedbackResult:
         article = session.get(Article, article_id)
@@ -86,7 +86,7 @@ def give_feedback(
             AlertDelivery.story_id == story.id,
             AlertDelivery.digest_id.is_(None),
         )
-        if verdict == FeedbackLabel.RELEVANT:
+        if verdict == Label.RELEVANT:
             story.near_miss = False
             session.flush()
             # Alerts withdrawn by an earlier "irrelevant" come back; missing ones are written

@@ -23,6 +23,8 @@ from email.message import Message
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
+from monitor.errors import UnsafeURLError
+
 __all__ = [
     "FetchPolicy",
     "FetchedResponse",
@@ -45,10 +47,6 @@ LOCAL_SUFFIXES = (".localhost", ".local", ".localdomain", ".internal", ".home.ar
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _NAT64_LOCAL = ipaddress.IPv6Network("64:ff9b:1::/48")
 _CGNAT = ipaddress.IPv4Network("100.64.0.0/10")
-
-
-class UnsafeURLError(ValueError):
-    """The URL must not be fetched (scheme, or a non-public host or address)."""
 
 
 def _parse_ipv4_part(part: str) -> int:

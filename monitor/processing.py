@@ -327,7 +327,7 @@ def analyze_page(
         options["listed_date"] = _listed_date(page)
     try:
         result = clean_page(page.body, final_url, **options)
-    except Exception as exc:  # a bug in the cleaner: logged and counted, the crawl goes on
+    except Exception as exc:  # boundary: a bug in the cleaner: logged and counted, crawl goes on
         logger.exception("cannot analyse %s", final_url[:300])
         return _error_analysis(page, final_url, exc)
     fallback_canonical: str | None
@@ -577,7 +577,7 @@ class ArticleStore:
             return
         try:
             summary = templates_changed(self.db, self._config, source_name, learned, store=self)
-        except Exception as exc:  # the page itself is stored; the re-clean is retried later
+        except Exception as exc:  # boundary: the page is stored; the re-clean is retried later
             logger.exception("re-cleaning %s after a new template failed", source_name)
             result.detail["reclean_error"] = f"{type(exc).__name__}: {exc}"[:300]
         else:

@@ -10,6 +10,7 @@ changes nothing. Pages that do not match are counted, never stored (and not arch
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
     from monitor.processing import ArticleStore, PageAnalysis, RelevanceGate
 
 #: The summary's rows, in print order (store outcomes folded into them by :data:`_ROW_OF`).
+logger = logging.getLogger(__name__)
+
 ROWS = ("new", "near_miss", "syndicated", "updated", "unchanged", "not_matching", "skipped")
 _ROW_OF = {"duplicate": "unchanged", "store_error": "error"}
 
@@ -162,7 +165,8 @@ def _store(
 ) -> None:
     try:
         result = store.store(analysis, kind=kind)
-    except Exception as exc:  # one bad page must not end the run: count it, go on
+    except Exception as exc:  # boundary: one bad page must not end the run: count it, go on
+        logger.exception("cannot store %s again", analysis.final_url[:300])
         summary.count("error")
         summary.errors.append(f"{analysis.final_url[:200]}: {type(exc).__name__}: {exc}"[:300])
         return

@@ -10,8 +10,8 @@ import json
 import logging
 from urllib.parse import unquote, urlsplit, urlunsplit
 
-from monitor.errors import PermanentDeliveryError, TransientDeliveryError
-from monitor.netsafety import FetchPolicy, UnsafeURLError, guarded_fetch, urllib3_guarded
+from monitor.errors import PermanentDeliveryError, TransientDeliveryError, UnsafeURLError
+from monitor.netsafety import FetchPolicy, guarded_fetch, urllib3_guarded
 
 log = logging.getLogger(__name__)
 

@@ -35,6 +35,7 @@ from monitor.alerts.sanitize import (
     url_host,
 )
 from monitor.db.models import AlertDelivery, Article, ArticleRevision, Story
+from monitor.errors import HeaderInjectionError
 from monitor.query.snippet import spans_to_segments
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -63,10 +64,6 @@ ALLOWED_HEADERS = frozenset(
     }
 )
 _ADDRESS_HEADERS = ("to", "cc", "bcc", "resent-to", "resent-cc", "resent-bcc")
-
-
-class HeaderInjectionError(ValueError):
-    """A built message does not have exactly the intended recipients and headers."""
 
 
 ACCESS_BADGES = {"paywalled": "Paywalled", "consent_wall": "Consent wall"}
@@ -144,17 +141,23 @@ def _finalize(value: Any) -> Any:
     return clean_inline(value)
 
 
-@lru_cache(maxsize=1)
-def html_environment() -> Environment:
-    """Jinja2 for HTML: autoescape on for every template, values cleaned before escaping."""
+def _environment(*, autoescape: bool, keep_trailing_newline: bool = False) -> Environment:
+    """The message templates' Jinja2 settings; only escaping and the last newline differ."""
     return Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=True,
+        autoescape=autoescape,
         finalize=_finalize,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        keep_trailing_newline=keep_trailing_newline,
     )
+
+
+@lru_cache(maxsize=1)
+def html_environment() -> Environment:
+    """Jinja2 for HTML: autoescape on for every template, values cleaned before escaping."""
+    return _environment(autoescape=True)
 
 
 def bracket_hits(segments: Iterable[tuple[str, bool]]) -> str:
@@ -165,15 +168,7 @@ def bracket_hits(segments: Iterable[tuple[str, bool]]) -> str:
 @lru_cache(maxsize=1)
 def text_environment() -> Environment:
     """Jinja2 for plain text and subjects: no escaping, values reduced to clean single lines."""
-    environment = Environment(
-        loader=FileSystemLoader(str(TEMPLATES)),
-        autoescape=False,
-        finalize=_finalize,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
+    environment = _environment(autoescape=False, keep_trailing_newline=True)
     environment.filters["bracket_hits"] = bracket_hits
     return environment
 

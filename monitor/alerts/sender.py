@@ -45,7 +45,6 @@ from monitor.alerts.delivery import (
 )
 from monitor.alerts.outbox import EMAIL, KIND_INSTANT, recipient_channels
 from monitor.alerts.render import (
-    HeaderInjectionError,
     RenderedMessage,
     load_stories,
     load_updated_stories,
@@ -65,6 +64,7 @@ from monitor.db.leases import (
 from monitor.db.models import AlertDelivery, DeliveryStatus, Digest, DigestStatus, utcnow
 from monitor.errors import (
     DeliveryError,
+    HeaderInjectionError,
     PermanentDeliveryError,
     ServerUnavailableError,
     TransientDeliveryError,
@@ -206,7 +206,7 @@ def send_digests(
             renew_lease(db, SENDER_LEASE, holder, LEASE_SECONDS)
             try:
                 _send_target(run, target)
-            except Exception as exc:  # one broken recipient must not stop the others
+            except Exception as exc:  # boundary: one broken recipient must not stop the others
                 line = f"digest for {target.recipient.address} ({target.channel}): {exc}"
                 log.exception("digest failed unexpectedly: %s", line)
                 run.report.errors.append(line)

@@ -7,7 +7,6 @@ import secrets
 from zoneinfo import ZoneInfo
 
 from monitor.alerts.render import (
-    HeaderInjectionError,
     build_email,
     make_message_id,
     render_digest,
@@ -16,6 +15,7 @@ from monitor.alerts.render import (
 from monitor.alerts.smtp import DeliveryError, send_bytes
 from monitor.config import MonitorConfig
 from monitor.db.models import utcnow
+from monitor.errors import HeaderInjectionError
 
 TEST_SUBJECT_PREFIX = "[test] "
 

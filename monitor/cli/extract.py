@@ -39,7 +39,8 @@ def fetch_url(
     url: str, *, user_agent: str, timeout: float, policy: FetchPolicy, max_redirects: int = 10
 ) -> tuple[bytes, str | None, str]:
     """Download one page through the guarded fetch (every hop vetted, size-capped)."""
-    from monitor.netsafety import UnsafeURLError, guarded_fetch
+    from monitor.errors import UnsafeURLError
+    from monitor.netsafety import guarded_fetch
 
     try:
         response = guarded_fetch(

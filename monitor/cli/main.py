@@ -16,7 +16,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from monitor.cli.options import parse_since
+from monitor.cli.options import MATCH_COLUMNS, match_cells, parse_since
 from monitor.cli.relevance import relevance_app
 from monitor.cli.web import web_app
 from monitor.config import MonitorConfig, load_config
@@ -315,11 +315,11 @@ def feedback(
     ],
 ) -> None:
     """Label an article's story relevant or irrelevant; a promoted near miss is alerted next."""
-    from monitor.db.models import FeedbackLabel
     from monitor.feedback import give_feedback
+    from monitor.relevance import Label
 
     try:
-        verdict = FeedbackLabel(label.strip().lower())
+        verdict = Label(label.strip().lower())
     except ValueError:
         raise typer.BadParameter(
             f"{label!r}: use 'relevant' or 'irrelevant'", param_hint="LABEL"
@@ -331,7 +331,7 @@ def feedback(
         what = f"promoted: {result.alerts_written} alert(s) queued for the next digest"
     elif result.demoted:
         what = f"demoted to a near miss: {result.alerts_withdrawn} unsent alert(s) withdrawn"
-    elif result.label == FeedbackLabel.RELEVANT:
+    elif result.label == Label.RELEVANT:
         what = "already relevant" + (
             f": {result.alerts_written} alert(s) queued" if result.alerts_written else ""
         )
@@ -500,9 +500,8 @@ def query_test(
 ) -> None:
     """Run QUERY against the stored articles (or, with --archive, every fetched page) and show
     what it matches."""
-    from monitor.extract.control import strip_control
+    from monitor.errors import QuerySyntaxError
     from monitor.processing import relevance_gate
-    from monitor.query import QuerySyntaxError
     from monitor.search import search_articles
 
     state = _state(ctx)
@@ -521,19 +520,10 @@ def query_test(
         err_console.print(f"  {query}\n  {' ' * exc.position}^")
         raise typer.Exit(2) from None
     table = Table(title=f"{len(hits)} match(es) among {searched} stored article(s)")
-    for column in ("id", "story", "score", "rel", "title", "terms", "snippet"):
+    for column in ("id", "story", *MATCH_COLUMNS):
         table.add_column(column, overflow="fold")
     for hit in hits:
-        rel = "" if hit.relevance is None else f"{hit.relevance:.2f}"
-        table.add_row(
-            str(hit.article_id),
-            str(hit.story_id or ""),
-            f"{hit.score:.2f}",
-            rel + (" near miss" if hit.near_miss else ""),
-            strip_control(hit.title)[:70],
-            strip_control(", ".join(hit.terms)),
-            strip_control(hit.snippet)[:160],
-        )
+        table.add_row(str(hit.article_id), str(hit.story_id or ""), *match_cells(hit))
     console.print(table)
 
 
@@ -571,7 +561,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # usage errors of typer's bundled click
+    except Exception as exc:  # usage errors of typer's bundled click; anything else re-raised
         show = getattr(exc, "show", None)
         if callable(show) and isinstance(getattr(exc, "exit_code", None), int):
             show()

@@ -9,6 +9,7 @@ from datetime import datetime
 from rich.console import Console
 from rich.table import Table
 
+from monitor.cli.options import MATCH_COLUMNS, match_cells
 from monitor.config import MonitorConfig
 from monitor.db.archive import archive_usage, count_archived
 from monitor.db.engine import Database
@@ -81,23 +82,13 @@ def query_test_archive(
     console: Console,
 ) -> None:
     """``monitor query test --archive``: the trial query over every archived page."""
-    from monitor.extract.control import strip_control
     from monitor.reprocess import search_archive
 
     hits, searched = search_archive(db, config, query, limit=limit, source=source)
     table = Table(title=f"{len(hits)} match(es) among {searched} archived page(s)")
-    for column in ("page", "stored", "source", "score", "rel", "title", "terms", "snippet"):
+    for column in ("page", "stored", "source", *MATCH_COLUMNS):
         table.add_column(column, overflow="fold")
     for hit in hits:
-        rel = "" if hit.relevance is None else f"{hit.relevance:.2f}"
-        table.add_row(
-            str(hit.archive_id),
-            f"article {hit.article_id}" if hit.article_id else "not stored",
-            hit.source_name,
-            f"{hit.score:.2f}",
-            rel + (" near miss" if hit.near_miss else ""),
-            strip_control(hit.title)[:70],
-            strip_control(", ".join(hit.terms)),
-            strip_control(hit.snippet)[:160],
-        )
+        stored = f"article {hit.article_id}" if hit.article_id else "not stored"
+        table.add_row(str(hit.archive_id), stored, hit.source_name, *match_cells(hit))
     console.print(table)

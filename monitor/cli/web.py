@@ -85,7 +85,8 @@ def token_create(
 ) -> None:
     """Make an API key (--role) or a feed token (--feed); the token is printed once."""
     from monitor.cli.main import _state, console
-    from monitor.web.service import InvalidInput, create_token
+    from monitor.errors import InvalidInput
+    from monitor.web.service import create_token
 
     if feed == (role is not None):
         raise typer.BadParameter("give either --role viewer|analyst|admin or --feed")

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import threading
 from typing import Any
 
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, MonitorError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,7 +77,9 @@ def main(argv: list[str] | None = None) -> int:
             lease_wait=args.lease_wait,
             log_level=args.log_level,
         )
-    except Exception as exc:
+    except Exception as exc:  # boundary: the process's exit code; a bug is logged in full
+        if not isinstance(exc, MonitorError):
+            logging.getLogger("monitor.crawl").exception("crawl failed")
         print(f"error: crawl failed: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
     for summary in summaries:

@@ -23,6 +23,7 @@ from monitor.crawl.discovery import (
     parse_sitemap,
 )
 from monitor.crawl.search import search_url
+from monitor.errors import FetchRefusedError
 
 
 @dataclass
@@ -43,12 +44,9 @@ class SourceCheck:
         return asdict(self)
 
 
-class _Refused(Exception):
-    pass
-
-
 def _fetch(url: str, config: MonitorConfig, allow_private: bool) -> tuple[int, str | None, bytes]:
-    from monitor.netsafety import UnsafeURLError, guarded_fetch
+    from monitor.errors import UnsafeURLError
+    from monitor.netsafety import guarded_fetch
 
     crawl = config.crawl
     try:
@@ -61,7 +59,7 @@ def _fetch(url: str, config: MonitorConfig, allow_private: bool) -> tuple[int, s
             max_redirects=crawl.max_redirects,
         )
     except UnsafeURLError as exc:
-        raise _Refused(f"refused: {exc}") from None
+        raise FetchRefusedError(f"refused: {exc}") from None
     body = response.body if response.status < 400 else b""
     return response.status, response.headers.get("Content-Type"), body
 
@@ -103,7 +101,7 @@ def check_url(source: SourceConfig, url: str, kind: str, config: MonitorConfig) 
     result = SourceCheck(source.name, url, kind)
     try:
         status, content_type, body = _fetch(url, config, source.allow_private)
-    except _Refused as exc:
+    except FetchRefusedError as exc:
         result.error = str(exc)
         return result
     except (OSError, ValueError) as exc:

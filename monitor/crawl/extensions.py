@@ -168,7 +168,7 @@ class CrawlRunRecorder:
             return
         try:
             self.progress(self.source.name, event, self._snapshot())
-        except Exception:  # a progress printer must never break the crawl
+        except Exception:  # boundary: a progress printer must never break the crawl
             logger.exception("progress callback failed")
 
     def _documents(self, reason: str) -> list[Any]:
@@ -202,8 +202,10 @@ class CrawlRunRecorder:
                     errors=errors,
                     documents=documents,
                 )
-            except Exception as exc:
-                logger.error("cannot record crawl run %s: %s", self.record.run_id, exc)
+            except Exception as exc:  # boundary: the crawl is over; the run row stays open
+                logger.error(
+                    "cannot record crawl run %s: %s", self.record.run_id, exc, exc_info=True
+                )
         self._emit("finished")
 
 

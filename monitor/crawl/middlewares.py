@@ -40,7 +40,8 @@ class DeferredToNextCrawl(RefusedRequest):
 def _check_url(url: str, policy: FetchPolicy | None = None) -> str | None:
     """None when ``url`` may be requested under ``policy``, else why not (no DNS: the resolver
     vets the address a name resolves to)."""
-    from monitor.netsafety import FetchPolicy, UnsafeURLError, vet_literal
+    from monitor.errors import UnsafeURLError
+    from monitor.netsafety import FetchPolicy, vet_literal
 
     try:
         vet_literal(url, policy or FetchPolicy())

@@ -17,11 +17,7 @@ from monitor.config import MonitorConfig
 from monitor.db.engine import Database
 from monitor.db.models import PollRequester
 from monitor.db.polls import request_poll
-from monitor.errors import ConfigError, MonitorError
-
-
-class QueueError(MonitorError):
-    """The Redis queue is unreachable or refused a command."""
+from monitor.errors import ConfigError, QueueError
 
 
 @dataclass(frozen=True)

@@ -115,8 +115,8 @@ def run_crawl(
         for source in held:
             try:
                 release_lease(db, source_lease_name(source.name), holder)
-            except Exception as exc:
-                logger.error("cannot release the lease of %s: %s", source.name, exc)
+            except Exception as exc:  # boundary: cleanup; the lease expires on its own
+                logger.error("cannot release the lease of %s: %s", source.name, exc, exc_info=True)
         runtime.close()
     return [summaries[s.name] for s in sources]
 

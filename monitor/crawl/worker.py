@@ -233,7 +233,7 @@ class CrawlWorker:
                 continue
             try:
                 self._crawl(poll)
-            except Exception as exc:
+            except Exception as exc:  # boundary: the poll fails, the worker loop goes on
                 log.exception("cannot start the poll of %s", claim.source_name)
                 self._fail(poll, f"cannot start: {exc}")
 

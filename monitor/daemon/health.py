@@ -24,6 +24,15 @@ from monitor.stories.outcomes import StoreOutcome
 log = logging.getLogger("monitor.daemon.health")
 
 JOBS_TABLE = "apscheduler_jobs"
+#: What unpickling a stored job state raises when the job's class or function moved or went.
+_UNREADABLE_JOB_STATE = (
+    pickle.UnpicklingError,
+    AttributeError,
+    ImportError,
+    EOFError,
+    TypeError,
+    ValueError,
+)
 NEW_KEYS = ("new", "syndicated")
 """Crawl-run counters of newly stored articles."""
 OUTCOME_KEYS = tuple(outcome.value for outcome in StoreOutcome)
@@ -195,7 +204,7 @@ def scheduled_jobs(db: Database) -> list[ScheduledJob]:
         try:
             data = pickle.loads(state)  # our own job store, written by our own scheduler
             trigger, func = str(data.get("trigger")), str(data.get("func"))
-        except Exception as exc:  # a class that no longer exists
+        except _UNREADABLE_JOB_STATE as exc:  # a class that no longer exists, a bad row
             trigger = f"<unreadable: {type(exc).__name__}>"
         when = None if next_run is None else datetime.fromtimestamp(float(next_run), UTC)
         jobs.append(ScheduledJob(str(job_id), when, trigger, func))

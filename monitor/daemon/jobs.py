@@ -115,11 +115,11 @@ def crawl_source(daemon: Daemon, source_name: str) -> None:
         log.log(level, "crawl of %s %s", source_name, status, extra=extra)
         try:
             evaluate_alerts(db, config, only=[source_name])
-        except Exception:
+        except Exception:  # boundary: the crawl is over; a failed check must not hide it
             log.exception("health check after the crawl of %s failed", source_name)
         if config.email.active_recipients() and instant_work_pending(db):
             kick_instant_digest(daemon)
-    except Exception:
+    except Exception:  # boundary: a scheduled job; the scheduler thread must go on
         log.exception("crawl job of %s failed", source_name, extra={"source": source_name})
 
 
@@ -177,7 +177,7 @@ def send_digest_job(daemon: Daemon, frequency: str) -> None:
             extra={"frequency": frequency, "operator_alerts_sent": result.operator_alerts_sent,
                    "errors": result.errors[:5]},
         )  # fmt: skip
-    except Exception:
+    except Exception:  # boundary: a scheduled job; the scheduler thread must go on
         log.exception("sending %s digests failed", frequency, extra={"frequency": frequency})
 
 
@@ -189,7 +189,7 @@ def housekeeping(daemon: Daemon) -> None:
     try:
         counts = run_housekeeping(daemon.db, daemon.config)
         log.info("housekeeping done", extra={"counts": counts})
-    except Exception:
+    except Exception:  # boundary: a scheduled job; the scheduler thread must go on
         log.exception("housekeeping failed")
 
 
@@ -202,5 +202,5 @@ def check_health(daemon: Daemon) -> None:
         evaluate_alerts(daemon.db, daemon.config)
         if daemon.config.email.active_recipients() and instant_work_pending(daemon.db):
             kick_instant_digest(daemon)
-    except Exception:
+    except Exception:  # boundary: a scheduled job; the scheduler thread must go on
         log.exception("health check failed")

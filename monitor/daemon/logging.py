@@ -73,7 +73,7 @@ def redact_record(record: logging.LogRecord) -> logging.LogRecord:
     are attached only after the factory made the record, so the second pass is needed."""
     try:
         message = record.getMessage()
-    except Exception:  # a bad format string: keep the record as it is
+    except (TypeError, ValueError, KeyError, IndexError):  # a bad format string: keep the msg
         message = str(record.msg)
     record.msg = redact(message)
     record.args = None

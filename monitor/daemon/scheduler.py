@@ -30,6 +30,7 @@ from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.util import obj_to_ref, ref_to_obj
 from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.alerts.circuit import CircuitBreaker
 from monitor.config import MonitorConfig, load_config
@@ -49,7 +50,7 @@ from monitor.db.leases import (
 )
 from monitor.db.models import CrawlRun, RunStatus, utcnow
 from monitor.db.polls import requeue_abandoned
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, DaemonError, DatabaseError, MonitorError
 from monitor.schedule import Schedule, parse_schedule
 
 if TYPE_CHECKING:
@@ -62,10 +63,6 @@ DIGEST_FUNC = "monitor.daemon.jobs:send_digest_job"
 HOUSEKEEPING_FUNC = "monitor.daemon.jobs:housekeeping"
 HEALTH_FUNC = "monitor.daemon.jobs:check_health"
 HEALTH_SCHEDULE = "every 15 minutes"
-
-
-class DaemonError(MonitorError):
-    """The daemon cannot start (bad job reference, lease held elsewhere)."""
 
 
 @dataclass(frozen=True)
@@ -598,7 +595,7 @@ class Daemon:
         """Polls whose worker died go back to the queue (at once if it died on this host)."""
         try:
             requeued = requeue_abandoned(self.db, float(self.config.daemon.lease_ttl_seconds))
-        except Exception as exc:
+        except (SQLAlchemyError, DatabaseError) as exc:  # a database hiccup: next heartbeat
             log.warning("cannot re-queue abandoned polls: %s", exc)
             return
         if self.queue is not None:
@@ -618,7 +615,7 @@ class Daemon:
         """Renew the scheduler lease; False when another scheduler took it."""
         try:
             return renew_lease(self.db, SCHEDULER_LEASE, self.holder, self.ttl)
-        except Exception as exc:  # a database hiccup: try again at the next tick
+        except (SQLAlchemyError, DatabaseError) as exc:  # a database hiccup: next tick
             log.warning("cannot renew the scheduler lease: %s", exc)
             return True
 
@@ -626,7 +623,7 @@ class Daemon:
         """Undo a failed start quietly: scheduler down, our lease (if we took it) released."""
         if self.scheduler is not None and self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(SQLAlchemyError, DatabaseError):  # it expires on its own
             release_lease(self.db, SCHEDULER_LEASE, self.holder)
 
     def stop(self) -> None:
@@ -641,7 +638,7 @@ class Daemon:
             self.scheduler.shutdown(wait=True)
         try:
             release_lease(self.db, SCHEDULER_LEASE, self.holder)
-        except Exception as exc:
+        except (SQLAlchemyError, DatabaseError) as exc:  # it expires on its own
             log.warning("cannot release the scheduler lease: %s", exc)
         log.info("daemon stopped")
 
@@ -660,7 +657,7 @@ class Daemon:
                 reload.clear()
                 try:
                     self.reload()
-                except Exception:
+                except Exception:  # boundary: the main loop keeps the running config
                     log.exception("config reload failed, keeping the running config")
             self.tick()
             if time.monotonic() - last_renewal >= renew_every:
@@ -705,7 +702,7 @@ def run_daemon(
         daemon = Daemon.open(path, config, worker=worker)
         signals.install()
         daemon.start()
-    except Exception as exc:
+    except Exception as exc:  # boundary: the process's exit code; a bug is logged in full
         if not isinstance(exc, MonitorError):
             log.exception("the daemon failed to start")
         _error(str(exc) if isinstance(exc, MonitorError) else f"cannot start the daemon: {exc}")

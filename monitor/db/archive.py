@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -35,8 +35,8 @@ MEGABYTE = 1024 * 1024
 
 
 @dataclass(frozen=True)
-class ArchiveEntry:
-    """A page ready to archive: metadata and the compressed body (no database access)."""
+class ArchivedPageMeta:
+    """What the archive keeps of one fetch besides its body (``page_archive``'s columns)."""
 
     url: str
     requested_url: str | None
@@ -48,6 +48,15 @@ class ArchiveEntry:
     listed_title: str | None
     listed_published_at: datetime | None
     discovered_from: str | None
+
+
+_META_FIELDS = tuple(f.name for f in fields(ArchivedPageMeta))
+
+
+@dataclass(frozen=True)
+class ArchiveEntry(ArchivedPageMeta):
+    """A page ready to archive: metadata and the compressed body (no database access)."""
+
     body_sha256: str
     compression: str
     raw_size: int
@@ -77,20 +86,10 @@ class ArchiveEntry:
 
 
 @dataclass(frozen=True)
-class ArchivedCopy:
+class ArchivedCopy(ArchivedPageMeta):
     """A page read back from the archive, body decompressed."""
 
     id: int
-    url: str
-    requested_url: str | None
-    source_name: str
-    fetched_at: datetime
-    content_type: str | None
-    etag: str | None
-    last_modified: str | None
-    listed_title: str | None
-    listed_published_at: datetime | None
-    discovered_from: str | None
     body: bytes
 
     def to_fetched_page(self) -> FetchedPage:
@@ -195,20 +194,8 @@ def archive_pages(session: Session, pages: Iterable[FetchedPage | ArchiveEntry])
 
 
 def _copy(row: Any) -> ArchivedCopy:
-    return ArchivedCopy(
-        id=row.id,
-        url=row.url,
-        requested_url=row.requested_url,
-        source_name=row.source_name,
-        fetched_at=row.fetched_at,
-        content_type=row.content_type,
-        etag=row.etag,
-        last_modified=row.last_modified,
-        listed_title=row.listed_title,
-        listed_published_at=row.listed_published_at,
-        discovered_from=row.discovered_from,
-        body=decompress(row.compression, row.body),
-    )
+    meta = {name: getattr(row, name) for name in _META_FIELDS}
+    return ArchivedCopy(id=row.id, body=decompress(row.compression, row.body), **meta)
 
 
 def _filtered(

@@ -25,6 +25,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from monitor.extract.outcomes import Access
+from monitor.relevance.dataset import Label
 from monitor.stories.outcomes import StoreOutcome, check_in
 
 NAMING_CONVENTION = {
@@ -191,19 +192,12 @@ class ArticleRevision(Base):
     article: Mapped[Article] = relationship(back_populates="revisions")
 
 
-class FeedbackLabel(StrEnum):
-    """An analyst's judgement of a story (the same values as ``monitor.relevance.Label``)."""
-
-    RELEVANT = "relevant"
-    IRRELEVANT = "irrelevant"
-
-
 class Feedback(Base):
     """An analyst's label for a story, given on one of its articles; the newest one counts."""
 
     __tablename__ = "feedback"
     __table_args__ = (
-        CheckConstraint("label IN ('relevant', 'irrelevant')", name="label"),
+        CheckConstraint(check_in("label", Label), name="label"),
         Index("ix_feedback_story_created", "story_id", "created_at"),
     )
 
@@ -644,7 +638,6 @@ __all__ = [
     "Digest",
     "DigestStatus",
     "Feedback",
-    "FeedbackLabel",
     "HttpCacheEntry",
     "Lease",
     "OperatorAlert",

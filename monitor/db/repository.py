@@ -17,13 +17,13 @@ from monitor.db.models import (
     Article,
     CrawlRun,
     Feedback,
-    FeedbackLabel,
     HttpCacheEntry,
     SeenUrl,
     Source,
     url_key,
     utcnow,
 )
+from monitor.relevance.dataset import Label
 
 
 def _insert(session: Session, model: Any) -> Any:
@@ -263,7 +263,7 @@ def mark_abandoned_runs(db: Database, source_name: str) -> int:
     return db.write(_mark)
 
 
-def latest_label(session: Session, story_id: int) -> FeedbackLabel | None:
+def latest_label(session: Session, story_id: int) -> Label | None:
     """The newest analyst label of a story, or None when nobody has judged it."""
     label = session.scalar(
         select(Feedback.label)
@@ -271,4 +271,4 @@ def latest_label(session: Session, story_id: int) -> FeedbackLabel | None:
         .order_by(Feedback.created_at.desc(), Feedback.id.desc())
         .limit(1)
     )
-    return FeedbackLabel(label) if label is not None else None
+    return Label(label) if label is not None else None

@@ -11,8 +11,9 @@ from typing import Any, Protocol
 from sqlalchemy import Table, case, func, literal, or_, select, text, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from monitor.db.models import Article, ArticleRevision, FeedbackLabel, Story, url_key, utcnow
+from monitor.db.models import Article, ArticleRevision, Story, url_key, utcnow
 from monitor.db.repository import latest_label, record_seen_urls
+from monitor.relevance.dataset import Label
 from monitor.stories.decide import (
     Decision,
     Duplicate,
@@ -137,9 +138,7 @@ class StoryRepository:
         ).scalar_one_or_none()
         if near_miss is None:
             return None
-        demoted = bool(near_miss) and (
-            latest_label(self.session, story_id) == FeedbackLabel.IRRELEVANT
-        )
+        demoted = bool(near_miss) and (latest_label(self.session, story_id) == Label.IRRELEVANT)
         return StoryState(story_id, bool(near_miss), demoted)
 
     def by_url(self, canonical_url: str) -> StoredArticle | None:

@@ -10,7 +10,6 @@ and a new one is learned within a few pages. The pure rule (which counts make a 
 
 from __future__ import annotations
 
-import hashlib
 import time
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
@@ -21,7 +20,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from monitor.db.engine import Database
-from monitor.db.models import Source, TemplateBlock, TemplatePage, utcnow
+from monitor.db.models import Source, TemplateBlock, TemplatePage, url_key, utcnow
 from monitor.db.repository import _insert
 from monitor.extract.templates import MIN_PAGES, MIN_SHARE, TemplateSet
 
@@ -49,8 +48,8 @@ _SAMPLE_CHARS = 160
 
 
 def page_key(url: str) -> str:
-    """The key a page is counted under (a hash of its canonical URL)."""
-    return hashlib.sha256(url.encode("utf-8", "surrogatepass")).hexdigest()
+    """The key a page is counted under: its canonical URL's :func:`url_key`."""
+    return url_key(url)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import threading
 import time
 from collections.abc import Callable
@@ -26,6 +27,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 from monitor.demo import templates
 from monitor.demo.articles import ARTICLES, OLD_ARTICLE, DemoArticle
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -166,7 +169,8 @@ class _Handler(BaseHTTPRequestHandler):
         call = Call(parts.path, parse_qs(parts.query, keep_blank_values=True), headers)
         try:
             reply = self.host.dispatch(call)
-        except Exception as exc:  # a broken route is a 500, not a dead server
+        except Exception as exc:  # boundary: a broken route is a 500, not a dead server
+            log.exception("demo route %s failed", parts.path)
             reply = Reply(500, f"route error: {exc}".encode(), {"Content-Type": "text/plain"})
         with self.host.lock:
             self.host.hits.append(Hit(self.path, headers, reply.status, time.monotonic()))
@@ -427,14 +431,9 @@ class NewsWeb:
 
     def _render(self, host: Host, article: DemoArticle, url: str) -> str:
         render = templates.TEMPLATES[host.template]
-        return render(
-            article,
-            site=host.title,
-            base=host.base,
-            url=url,
-            published=self.published_at[article.key],
-            related=self._related(host, article.key),
-        )
+        published = self.published_at[article.key]
+        related = self._related(host, article.key)
+        return render(templates.DemoPage(article, host.title, host.base, url, published, related))
 
     def _article(self, host: Host, call: Call) -> Reply:
         for article in self.live(host.name):

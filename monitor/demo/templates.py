@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from email.utils import format_datetime
 from html import escape
+from typing import NamedTuple
 from xml.sax.saxutils import escape as xml_escape
 
 from monitor.demo.articles import DemoArticle
@@ -22,6 +23,17 @@ NAV = (
     ("Contact", "/contact/"),
     ("Log in", "/login/"),
 )
+
+
+class DemoPage(NamedTuple):
+    """One article as one demo host shows it: the input of every article template."""
+
+    article: DemoArticle
+    site: str
+    base: str
+    url: str
+    published: datetime
+    related: Sequence[tuple[str, str]]
 
 
 def _nav(base: str) -> str:
@@ -48,16 +60,9 @@ def _footer(site: str) -> str:
     )
 
 
-def wordpress_page(
-    article: DemoArticle,
-    *,
-    site: str,
-    base: str,
-    url: str,
-    published: datetime,
-    related: Sequence[tuple[str, str]],
-) -> str:
+def wordpress_page(page: DemoPage) -> str:
     """A WordPress theme: entry-content, sidebar widgets, share buttons, comments."""
+    article, site, base, url, published, related = page
     iso = published.isoformat()
     return f"""<!DOCTYPE html>
 <html lang="{article.language}">
@@ -104,16 +109,9 @@ def wordpress_page(
 </html>"""
 
 
-def cms_page(
-    article: DemoArticle,
-    *,
-    site: str,
-    base: str,
-    url: str,
-    published: datetime,
-    related: Sequence[tuple[str, str]],
-) -> str:
+def cms_page(page: DemoPage) -> str:
     """A newspaper CMS with JSON-LD NewsArticle, related-story boxes and a cookie banner."""
+    article, site, base, url, published, related = page
     ld = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
@@ -159,16 +157,9 @@ def cms_page(
 </html>"""
 
 
-def amp_page(
-    article: DemoArticle,
-    *,
-    site: str,
-    base: str,
-    url: str,
-    published: datetime,
-    related: Sequence[tuple[str, str]],
-) -> str:
+def amp_page(page: DemoPage) -> str:
     """An AMP page: ⚡ html, amp scripts, amp-img, inline amp-custom CSS."""
+    article, site, base, url, published, related = page
     return f"""<!doctype html>
 <html ⚡ lang="{article.language}">
 <head>

@@ -223,7 +223,7 @@ def _json_ld_paragraphs(body: str) -> list[str]:
                 block.tail = "\n" + (block.tail or "")
                 block.text = "\n" + (block.text or "")
             body = root.text_content()
-        except Exception:
+        except (etree.LxmlError, ValueError):  # not parseable as HTML: strip the tags instead
             body = _TAG_RE.sub("\n", body)
     body = html_lib.unescape(body).replace("\\n", "\n")
     return [p for p in (normalize_paragraph(x) for x in body.splitlines()) if p]
@@ -482,7 +482,7 @@ def _load_tree(text: str) -> HtmlElement | None:
         ):
             data = _INVALID_XML_RE.sub("", text).encode("utf-8", "surrogatepass")
         tree = fromstring(data, parser=HTML_PARSER)
-    except Exception:
+    except (etree.LxmlError, ValueError):  # lxml refuses it: let trafilatura repair it
         return trafilatura.load_html(text)
     if tree is None or len(tree) < 1:
         return trafilatura.load_html(text)

@@ -10,6 +10,7 @@ store keeps ``first_seen_at`` apart. Findings that disagree by more than
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -29,6 +30,8 @@ __all__ = [
     "parse_date",
     "resolve",
 ]
+
+log = logging.getLogger(__name__)
 
 CONFLICT_AFTER = timedelta(hours=36)
 DateKind = Literal["published", "modified"]
@@ -169,7 +172,8 @@ def htmldate_finding(tree: HtmlElement, url: str | None) -> DateFinding | None:
         from htmldate import find_date
 
         found = find_date(tree, extensive_search=False, original_date=True, url=url)
-    except Exception:  # htmldate raises assorted errors on odd pages; a guess is optional
+    except Exception:  # boundary: htmldate raises assorted errors on odd pages; a guess is optional
+        log.warning("htmldate failed on %s", url, exc_info=True)
         return None
     parsed = parse_date(found) if found else None
     return DateFinding(parsed, DateMethod.HTMLDATE) if parsed else None

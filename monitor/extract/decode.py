@@ -15,6 +15,7 @@ Decoding order (first that works wins), see :func:`decode_html`:
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 
 from w3lib.encoding import (
@@ -52,6 +53,8 @@ _UTF16_32_BOMS: tuple[bytes, ...] = (
     codecs.BOM_UTF16_LE,
     codecs.BOM_UTF16_BE,
 )
+log = logging.getLogger(__name__)
+
 _SNIFF_BYTES = 4096
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "utf_8"})
 _HIGH_BYTE_RUN_RE = re.compile(rb"[\x80-\xff]+")
@@ -85,7 +88,7 @@ def _normalise(label: str | None) -> str | None:
         return None
     try:
         resolved = resolve_encoding(label.strip().strip("\"'"))
-    except Exception:
+    except (LookupError, ValueError, TypeError):  # not a charset label w3lib knows
         return None
     if resolved is None:
         return None
@@ -158,5 +161,6 @@ def decode_html(body: bytes, content_type_header: str | None) -> str:
         if text is not None:
             return text
         return body.decode("cp1252", errors="replace")
-    except Exception:
+    except Exception:  # boundary: a page is always text, even when a decoder has a bug
+        log.exception("cannot decode a %d-byte page; UTF-8 with replacements", len(body))
         return body.decode("utf-8", errors="replace")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html as html_lib
 import json
+import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -22,6 +23,8 @@ from monitor.extract.boilerplate import has_consent_marker, has_paywall_marker
 from monitor.extract.clean import _INVISIBLE_RE, Skipped, _load_tree, _prepare_text
 from monitor.extract.control import _CONTROL_RE, _ESCAPE_SEQUENCE_RE
 from monitor.query.precheck import PreCheck
+
+logger = logging.getLogger(__name__)
 
 # Attributes that hold URLs, styles or identifiers: no cleaner outputs them as text.
 _NOT_TEXT_ATTRIBUTES = frozenset(
@@ -98,7 +101,8 @@ def page_may_match(precheck: PreCheck, body: bytes, content_type: str | None = N
     """
     try:
         text = raw_page_text(body, content_type)
-    except Exception:  # never reject on our own failure: the full path decides
+    except Exception:  # boundary: never reject on our own failure: the full path decides
+        logger.exception("pre-check failed; the page takes the full path")
         return True
     if text is None or precheck.may_match(text):
         return True

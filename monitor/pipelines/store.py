@@ -26,6 +26,7 @@ from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.config import MonitorConfig
 from monitor.crawl.context import (
@@ -37,6 +38,7 @@ from monitor.crawl.context import (
     crawl_context,
 )
 from monitor.crawl.items import ArticlePage, FetchKind
+from monitor.errors import DatabaseError
 from monitor.processing import ArticleStore, FetchedPage, StoreResult
 from monitor.stories.outcomes import StoreOutcome
 
@@ -206,7 +208,9 @@ def process_page(page: FetchedPage, job: PageJob) -> StoreResult:
             result = _locked(lambda: store.store(analysis, kind=job.kind, page=page))
         _record_after_store(page, job, result)
         return result
-    except Exception as exc:  # report, don't pickle arbitrary driver exceptions
+    except Exception as exc:  # boundary: the worker process reports; the crawl counts it
+        if not isinstance(exc, SQLAlchemyError | DatabaseError):  # a bug: its traceback here
+            logger.exception("cannot process %s", page.url[:300])
         first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
         error = f"{type(exc).__name__}: {first}"[:300]
         return StoreResult(StoreOutcome.ERROR, detail={"error": error, "stage": "store"})
@@ -369,7 +373,7 @@ class StorePipeline:
         executor = pool.executor()
         try:
             result = await await_future(executor.submit(process_page, page, job))
-        except Exception as exc:
+        except Exception as exc:  # boundary: counted, dropped with its reason, raised on
             if isinstance(exc, BrokenProcessPool):
                 pool.reset(executor)
             why = "worker_died" if isinstance(exc, BrokenProcessPool) else "extract_error"

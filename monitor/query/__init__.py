@@ -8,11 +8,12 @@ and works for Latin and Cyrillic text. No Scrapy imports here.
 
 from __future__ import annotations
 
+from monitor.errors import QuerySyntaxError
 from monitor.query.default import DEFAULT_QUERY
 from monitor.query.matcher import CompiledQuery, MatchResult, compile_query
 from monitor.query.nodes import And, Field, Near, Node, Not, Or, Phrase, Prefix, Term
 from monitor.query.normalize import normalize, tokenize
-from monitor.query.parser import QuerySyntaxError, parse_query
+from monitor.query.parser import parse_query
 from monitor.query.snippet import make_snippet, snippet_segments
 
 __all__ = [

@@ -24,6 +24,7 @@ from typing import cast
 from lark import Lark, Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
+from monitor.errors import QuerySyntaxError
 from monitor.query.nodes import And, Field, FieldName, Near, Node, Not, Or, Phrase, Prefix, Term
 from monitor.query.normalize import WORD_RE, normalize
 
@@ -55,21 +56,6 @@ WORD: /[^\s()"\-][^\s()"]*/
 
 FIELDS: dict[str, FieldName] = {"title": "title", "body": "body", "text": "body"}
 _STAR_OR_WORD = re.compile(rf"(?P<word>{WORD_RE.pattern})(?P<star>\*)?|\*")
-
-
-class QuerySyntaxError(ValueError):
-    """An invalid query; ``position`` is a 0-based offset, ``column`` is ``position + 1``."""
-
-    def __init__(self, reason: str, position: int, source: str = "") -> None:
-        self.reason = reason
-        self.position = max(0, position)
-        self.column = self.position + 1
-        self.source = source
-        super().__init__(f"{reason} at column {self.column}")
-
-    def pointer(self) -> str:
-        """The query with a caret under the offending character (for CLI output)."""
-        return f"{self.source}\n{' ' * self.position}^"
 
 
 @cache

@@ -21,10 +21,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from monitor.config import MonitorConfig
 from monitor.db.engine import Database
-from monitor.errors import MonitorError, NotFoundError
-from monitor.web.auth import LoginLimiter, NotAuthenticated, is_machine_path, login_redirect
+from monitor.errors import InvalidInput, MonitorError, NotAuthenticated, NotFoundError
+from monitor.web.auth import LoginLimiter, is_machine_path, login_redirect
 from monitor.web.security import GuardMiddleware, allowed_hosts, is_loopback
-from monitor.web.service import InvalidInput
 
 log = logging.getLogger("monitor.web")
 

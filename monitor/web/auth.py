@@ -32,6 +32,7 @@ from monitor.db.web import (
     find_key,
     find_session,
 )
+from monitor.errors import NotAuthenticated
 
 Role = WebRole
 SESSION_COOKIE = "monitor_session"
@@ -58,10 +59,6 @@ class Principal:
 
 
 OPEN = Principal(WebRole.ADMIN, "local", "open")
-
-
-class NotAuthenticated(Exception):
-    """No valid credentials: 401 for the API and feeds, a redirect to the login form for pages."""
 
 
 def get_db(request: Request) -> Database:

@@ -6,8 +6,9 @@ With authentication configured each feed needs a revocable feed token (``?token=
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, NamedTuple
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi import Path as PathParam
@@ -20,9 +21,9 @@ from monitor.config import MonitorConfig
 from monitor.db.engine import Database
 from monitor.db.models import utcnow
 from monitor.db.web import get_saved_query
-from monitor.errors import NotFoundError
+from monitor.errors import NotAuthenticated, NotFoundError
 from monitor.web import service
-from monitor.web.auth import NotAuthenticated, feed_allowed, get_config, get_db
+from monitor.web.auth import feed_allowed, get_config, get_db
 
 router = APIRouter(
     prefix="/feeds",
@@ -94,6 +95,33 @@ def _self(request: Request) -> str:
     return str(request.url.replace(query=""))
 
 
+class FeedSpec(NamedTuple):
+    """What one feed shows: the stories matching ``query`` (all relevant ones when None)."""
+
+    query: str | None
+    feed_id: str
+    title: str
+
+
+async def _feed(
+    request: Request,
+    token: str | None,
+    db: Database,
+    config: MonitorConfig,
+    spec: Callable[[], FeedSpec],
+) -> Response:
+    """Check the token, then build the feed off the event loop (``spec`` may raise not found)."""
+
+    def _build() -> bytes:
+        _check(request, token)
+        feed = spec()
+        stories = service.feed_stories(db, config, q=feed.query, limit=FEED_SIZE)
+        return render_atom(stories, feed_id=feed.feed_id, title=feed.title,
+                           self_url=_self(request))  # fmt: skip
+
+    return _respond(await run_in_threadpool(_build))
+
+
 @router.get("/stories.atom", response_class=Response, responses={200: {"content": {ATOM: {}}}})
 async def stories_feed(
     request: Request,
@@ -102,14 +130,9 @@ async def stories_feed(
     token: Token = None,
 ) -> Response:
     """The newest relevant stories."""
-
-    def _build() -> bytes:
-        _check(request, token)
-        stories = service.feed_stories(db, config, limit=FEED_SIZE)
-        return render_atom(stories, feed_id="stories", title="News monitor: stories",
-                           self_url=_self(request))  # fmt: skip
-
-    return _respond(await run_in_threadpool(_build))
+    return await _feed(
+        request, token, db, config, lambda: FeedSpec(None, "stories", "News monitor: stories")
+    )
 
 
 @router.get(
@@ -124,16 +147,11 @@ async def saved_query_feed(
 ) -> Response:
     """The newest relevant stories matching a saved query."""
 
-    def _build() -> bytes:
-        _check(request, token)
+    def _spec() -> FeedSpec:
         saved = get_saved_query(db, query_id)
-        stories = service.feed_stories(db, config, q=saved.query, limit=FEED_SIZE)
-        title = f"News monitor: {saved.name}"
-        return render_atom(
-            stories, feed_id=f"query/{saved.id}", title=title, self_url=_self(request)
-        )
+        return FeedSpec(saved.query, f"query/{saved.id}", f"News monitor: {saved.name}")
 
-    return _respond(await run_in_threadpool(_build))
+    return await _feed(request, token, db, config, _spec)
 
 
 @router.get(
@@ -148,16 +166,15 @@ async def recipient_feed(
 ) -> Response:
     """The newest relevant stories for a recipient (its own query, if it has one)."""
 
-    def _build() -> bytes:
-        _check(request, token)
+    def _spec() -> FeedSpec:
         recipient = next(
             (r for r in config.email.recipients if r.address.lower() == address.lower()), None
         )
         if recipient is None:
             raise NotFoundError(f"no recipient {address!r} in the config")
-        stories = service.feed_stories(db, config, q=recipient.query, limit=FEED_SIZE)
-        return render_atom(stories, feed_id=f"recipient/{recipient.address.lower()}",
-                           title=f"News monitor: {recipient.address}",
-                           self_url=_self(request))  # fmt: skip
+        address_key = recipient.address.lower()
+        return FeedSpec(
+            recipient.query, f"recipient/{address_key}", f"News monitor: {recipient.address}"
+        )
 
-    return _respond(await run_in_threadpool(_build))
+    return await _feed(request, token, db, config, _spec)

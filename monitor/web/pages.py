@@ -8,7 +8,7 @@ redirect back (303), so every action also works from a plain browser.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from monitor.config import MonitorConfig
 from monitor.db.engine import Database
-from monitor.errors import NotFoundError
+from monitor.errors import InvalidInput, NotFoundError
 from monitor.web import service
 from monitor.web.api import get_crawler
 from monitor.web.auth import Principal, Role, auth_configured, csrf_token, get_config, get_db
@@ -254,7 +254,7 @@ def inbox(
     error: str | None = None
     try:
         page = service.list_stories(db, config, filt)
-    except service.InvalidInput as exc:
+    except InvalidInput as exc:
         error = str(exc)
         page = service.StoryPage(items=[], next=None, total=0)
     options = service.filter_options(db, config)
@@ -327,30 +327,30 @@ def story_feedback(
     return _item_response(request, user, db, config, story_id, result.message)
 
 
-@router.post("/stories/{story_id}/star", name="page_story_star")
-def story_star(
-    request: Request,
-    story_id: int,
-    starred: bool = Form(True),
-    user: Principal = ANALYST,
-    db: Database = DB,
-    config: MonitorConfig = CONFIG,
-) -> Response:
-    service.set_starred(db, [story_id], starred)
-    return _item_response(request, user, db, config, story_id)
+def _story_mark_route(
+    mark: str, field: str, setter: Callable[[Database, list[int], bool], object]
+) -> None:
+    """``POST /stories/{id}/{mark}`` with the form field ``field``: set the mark, show the row."""
+
+    def set_mark(
+        request: Request,
+        story_id: int,
+        value: bool = Form(True, alias=field),
+        user: Principal = ANALYST,
+        db: Database = DB,
+        config: MonitorConfig = CONFIG,
+    ) -> Response:
+        setter(db, [story_id], value)
+        return _item_response(request, user, db, config, story_id)
+
+    set_mark.__name__ = f"story_{mark}"
+    router.add_api_route(
+        f"/stories/{{story_id}}/{mark}", set_mark, methods=["POST"], name=f"page_story_{mark}"
+    )
 
 
-@router.post("/stories/{story_id}/read", name="page_story_read")
-def story_read(
-    request: Request,
-    story_id: int,
-    read: bool = Form(True),
-    user: Principal = ANALYST,
-    db: Database = DB,
-    config: MonitorConfig = CONFIG,
-) -> Response:
-    service.set_read(db, [story_id], read)
-    return _item_response(request, user, db, config, story_id)
+_story_mark_route("star", "starred", service.set_starred)
+_story_mark_route("read", "read", service.set_read)
 
 
 @router.post("/stories/bulk", name="page_stories_bulk")
@@ -586,7 +586,7 @@ def lab_page(
             chart = bar_chart(
                 result.per_day, width=720, height=160, axis=18, top=16, gap=2.0, noun="matches"
             )
-        except service.InvalidInput as exc:
+        except InvalidInput as exc:
             error = str(exc)
     return _render(
         request,
@@ -617,7 +617,7 @@ def lab_save(
 ) -> Response:
     try:
         service.save_query(db, name.strip(), q, by=user.name)
-    except service.InvalidInput as exc:
+    except InvalidInput as exc:
         return _render(
             request,
             "lab.html",

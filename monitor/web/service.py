@@ -30,7 +30,6 @@ from monitor.db.models import (
     CrawlRun,
     Digest,
     Feedback,
-    FeedbackLabel,
     PollRequester,
     Source,
     Story,
@@ -54,9 +53,10 @@ from monitor.db.web import (
 from monitor.db.web import delete_saved_query as _delete_saved
 from monitor.db.web import list_saved_queries as _list_saved
 from monitor.db.web import save_query as _save_query
-from monitor.errors import NotFoundError
-from monitor.query import CompiledQuery, QuerySyntaxError, compile_query
+from monitor.errors import InvalidInput, NotFoundError, QuerySyntaxError
+from monitor.query import CompiledQuery, compile_query
 from monitor.query import snippet_segments as body_segments
+from monitor.relevance.dataset import Label
 
 MAX_LIMIT = 200
 BULK_ACTIONS = ("relevant", "irrelevant", "read", "unread", "star", "unstar")
@@ -64,14 +64,6 @@ SORTS = ("newest", "relevance")
 _SCAN_BATCH = 200
 
 Segments = list[tuple[str, bool]]
-
-
-class InvalidInput(ValueError):
-    """A filter, query or form value the console cannot use (answered 400, one line)."""
-
-    def __init__(self, message: str, *, position: int | None = None) -> None:
-        super().__init__(message)
-        self.position = position
 
 
 # --- dataclasses ---------------------------------------------------------------------------------
@@ -767,7 +759,7 @@ def give_story_feedback(
     from monitor.feedback import give_feedback
 
     try:
-        verdict = FeedbackLabel(str(label).strip().lower())
+        verdict = Label(str(label).strip().lower())
     except ValueError:
         raise InvalidInput("label must be 'relevant' or 'irrelevant'") from None
     result = give_feedback(db, config, _lead_article_id(db, story_id), verdict, origin=origin)
@@ -775,7 +767,7 @@ def give_story_feedback(
         message = f"promoted: {result.alerts_written} alert(s) queued for the next digest"
     elif result.demoted:
         message = f"marked irrelevant: {result.alerts_withdrawn} unsent alert(s) withdrawn"
-    elif verdict == FeedbackLabel.RELEVANT:
+    elif verdict == Label.RELEVANT:
         message = "marked relevant"
     else:
         message = "marked irrelevant (already a near miss)"

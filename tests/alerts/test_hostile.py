@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.alerts.render import (
-    HeaderInjectionError,
     build_email,
     format_period,
     render_digest,
@@ -17,6 +16,7 @@ from monitor.alerts.render import (
 from monitor.alerts.sanitize import clean_header, safe_url
 from monitor.alerts.sender import send_digests
 from monitor.db.engine import Database
+from monitor.errors import HeaderInjectionError
 from tests.alerts.conftest import FAST_RETRY, SMTPServer, make_config, story_with_alerts
 
 RLO = "\u202e"

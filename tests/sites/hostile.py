@@ -61,14 +61,8 @@ def _feed(host: Host, paths: list[str], title: str = "Hostile feed") -> Reply:
 def _article_html(host: Host, path: str, article: Any = RELEVANT) -> str:
     from datetime import UTC, datetime
 
-    return templates.wordpress_page(
-        article,
-        site="Hostile",
-        base=host.base,
-        url=host.url(path),
-        published=datetime.now(UTC),
-        related=[],
-    )
+    page = templates.DemoPage(article, "Hostile", host.base, host.url(path), datetime.now(UTC), [])
+    return templates.wordpress_page(page)
 
 
 LAUGHS = b"""<?xml version="1.0"?>
