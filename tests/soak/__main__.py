@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -23,20 +24,21 @@ def main(argv: list[str] | None = None) -> int:
     seed = args.seed if args.seed is not None else random.SystemRandom().randrange(65536)
     deployments = list(Deployment) if args.deployment == "both" else [Deployment(args.deployment)]
     failed = False
-    with tempfile.TemporaryDirectory(prefix="monitor-soak-") as scratch:
-        base = args.workdir or Path(scratch)
-        for deployment in deployments:
-            report = run_soak(
-                args.cycles,
-                seed,
-                deployment,
-                workdir=base / deployment.value,
-                echo=(lambda line: print(line, flush=True)) if args.verbose else None,
-            )
-            print("\n".join(report.lines()), flush=True)
-            if not report.ok:
-                failed = True
-                print(f"  logs: {base / deployment.value / 'logs'} (use --workdir to keep them)")
+    base = args.workdir or Path(tempfile.mkdtemp(prefix="monitor-soak-"))
+    for deployment in deployments:
+        report = run_soak(
+            args.cycles,
+            seed,
+            deployment,
+            workdir=base / deployment.value,
+            echo=(lambda line: print(line, flush=True)) if args.verbose else None,
+        )
+        print("\n".join(report.lines()), flush=True)
+        if not report.ok:
+            failed = True
+            print(f"  logs kept in {base / deployment.value / 'logs'}", flush=True)
+    if not failed and args.workdir is None:
+        shutil.rmtree(base, ignore_errors=True)
     return 1 if failed else 0
 
 
