@@ -134,12 +134,18 @@ class SoakReport:
                 [k.to_mail_s for k in self.kills if k.victim is Victim.SENDER],
             ),
         ):
-            known = sorted(v for v in values if v is not None)
-            if known:
+            if spread := _spread(values):
+                out.append(f"  recovery, {what}: {spread}")
+        for kind in Victim:
+            mine = [k for k in self.kills if k.victim is kind]
+            poll, article = (
+                _spread([k.to_poll_s for k in mine]),
+                _spread([k.to_article_s for k in mine]),
+            )
+            if poll or article:
                 out.append(
-                    f"  recovery, {what}: min {known[0]:.1f} s, median "
-                    f"{statistics.median(known):.1f} s, max {known[-1]:.1f} s "
-                    f"({len(known)} of {len(values)} kills)"
+                    f"    after {kind.value} kills: poll {poll or 'none'}; "
+                    f"article {article or 'none'}"
                 )
         for name in ("duplicated", "lost", "irrelevant_stored", "shared_stories",
                      "excess_resends", "delivered_twice", "undelivered",
@@ -147,6 +153,17 @@ class SoakReport:
             if values := getattr(self, name):
                 out.append(f"  {name}: {', '.join(values[:20])}")
         return out
+
+
+def _spread(values: list[float | None]) -> str:
+    """``min … median … max`` of the known values, or "" when none is known."""
+    known = sorted(v for v in values if v is not None)
+    if not known:
+        return ""
+    return (
+        f"min {known[0]:.1f} s, median {statistics.median(known):.1f} s, "
+        f"max {known[-1]:.1f} s ({len(known)} of {len(values)} kills)"
+    )
 
 
 # --- the processes -------------------------------------------------------------------------------
