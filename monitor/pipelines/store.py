@@ -18,7 +18,9 @@ import gc
 import logging
 import multiprocessing
 import os
+import signal
 import threading
+import time
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -87,9 +89,10 @@ class _WorkerState:
 _worker: _WorkerState | None = None
 
 
-def _init_worker(config: MonitorConfig, lock: Any) -> None:
+def _init_worker(config: MonitorConfig, lock: Any, creator: int) -> None:
     """Pool initializer: one Database and ArticleStore per worker process."""
     global _worker
+    _die_with_parent(creator)
     from monitor.db.engine import Database
     from monitor.processing import configure_relevance
 
@@ -104,6 +107,35 @@ def _init_worker(config: MonitorConfig, lock: Any) -> None:
         reconnect_seconds=config.database.reconnect_seconds,
     )
     _worker = _WorkerState(ArticleStore.for_config(db, config), lock)
+
+
+PARENT_CHECK_SECONDS = 1.0
+
+
+def _die_with_parent(creator: int) -> None:
+    """Exit when ``creator`` (the crawl process that made the pool) dies, even by SIGKILL.
+
+    A pool process blocks on a queue whose write end it inherited, so it never notices on its
+    own and lived on, with its database connection, after every killed crawl worker. A forked
+    pool process gets SIGKILL from the kernel when its parent dies (SIGKILL: it may have
+    inherited the crawl's Python SIGTERM handler); one started by the forkserver (which
+    outlives the crawl) watches the creator's pid and start time instead.
+    """
+    from monitor.daemon.child import set_parent_death_signal
+    from monitor.db.leases import process_start_time
+
+    if os.getppid() == creator and set_parent_death_signal(signal.SIGKILL):
+        if os.getppid() != creator:  # it died before the signal was armed
+            os._exit(1)
+        return
+    started = process_start_time(creator)
+
+    def watch() -> None:
+        while started is not None and process_start_time(creator) == started:
+            time.sleep(PARENT_CHECK_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="pool-parent-watch", daemon=True).start()
 
 
 def _warm() -> int:
@@ -270,7 +302,7 @@ class WorkerPool:
             worker_count(self.config),
             mp_context=context,
             initializer=_init_worker,
-            initargs=(self.config, context.Lock() if sqlite else None),
+            initargs=(self.config, context.Lock() if sqlite else None, os.getpid()),
         )
 
     def executor(self, *, allow_fork: bool = False) -> concurrent.futures.ProcessPoolExecutor:
