@@ -116,10 +116,12 @@ def crawl_source(daemon: Daemon, source_name: str) -> None:
         try:
             evaluate_alerts(db, config, only=[source_name])
         except Exception:  # boundary: the crawl is over; a failed check must not hide it
+            daemon.count_failure("health")
             log.exception("health check after the crawl of %s failed", source_name)
         if config.email.active_recipients() and instant_work_pending(db):
             kick_instant_digest(daemon)
     except Exception:  # boundary: a scheduled job; the scheduler thread must go on
+        daemon.count_failure("crawl")
         log.exception("crawl job of %s failed", source_name, extra={"source": source_name})
 
 
@@ -178,6 +180,7 @@ def send_digest_job(daemon: Daemon, frequency: str) -> None:
                    "errors": result.errors[:5]},
         )  # fmt: skip
     except Exception:  # boundary: a scheduled job; the scheduler thread must go on
+        daemon.count_failure("digest")
         log.exception("sending %s digests failed", frequency, extra={"frequency": frequency})
 
 
@@ -190,6 +193,7 @@ def housekeeping(daemon: Daemon) -> None:
         counts = run_housekeeping(daemon.db, daemon.config)
         log.info("housekeeping done", extra={"counts": counts})
     except Exception:  # boundary: a scheduled job; the scheduler thread must go on
+        daemon.count_failure("housekeeping")
         log.exception("housekeeping failed")
 
 
@@ -203,4 +207,5 @@ def check_health(daemon: Daemon) -> None:
         if daemon.config.email.active_recipients() and instant_work_pending(daemon.db):
             kick_instant_digest(daemon)
     except Exception:  # boundary: a scheduled job; the scheduler thread must go on
+        daemon.count_failure("health")
         log.exception("health check failed")

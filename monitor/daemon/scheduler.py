@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -508,6 +509,16 @@ class Daemon:
         self.digest_lock = threading.Lock()  # one digest send at a time
         # One mail circuit breaker for every digest run: a dead server is skipped between runs.
         self.mail_circuit = CircuitBreaker()
+        # Unexpected errors caught at a job's boundary (logged there with the traceback),
+        # by job kind: in the "daemon stopped" line and in the log line of each failure.
+        self.job_failures: Counter[str] = Counter()
+        self._failures_lock = threading.Lock()
+
+    def count_failure(self, job: str) -> int:
+        """Count one unexpected error of a ``job`` kind; the count so far."""
+        with self._failures_lock:
+            self.job_failures[job] += 1
+            return self.job_failures[job]
 
     @classmethod
     def open(cls, config_path: Path, config: MonitorConfig, *, worker: bool = True) -> Daemon:
@@ -640,7 +651,7 @@ class Daemon:
             release_lease(self.db, SCHEDULER_LEASE, self.holder)
         except (SQLAlchemyError, DatabaseError) as exc:  # it expires on its own
             log.warning("cannot release the scheduler lease: %s", exc)
-        log.info("daemon stopped")
+        log.info("daemon stopped", extra={"job_failures": dict(self.job_failures)})
 
     def close(self) -> None:
         """Dispose of the database engine and the queue connection."""
@@ -658,6 +669,7 @@ class Daemon:
                 try:
                     self.reload()
                 except Exception:  # boundary: the main loop keeps the running config
+                    self.count_failure("reload")
                     log.exception("config reload failed, keeping the running config")
             self.tick()
             if time.monotonic() - last_renewal >= renew_every:

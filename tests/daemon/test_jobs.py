@@ -201,3 +201,26 @@ def test_child_wrapper_usage() -> None:
     from monitor.daemon.child import main
 
     assert main(["1"]) == 2
+
+
+def test_an_unexpected_job_error_is_logged_with_its_traceback_and_counted(
+    sqlite_db: Database,
+    write_config: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A bug in a scheduled job does not stop the scheduler thread, and it is not silent:
+    one ERROR line with the traceback and a count per job kind on the daemon."""
+    from monitor.daemon import housekeeping
+
+    def _bug(db: Database, config: Any) -> dict[str, int]:
+        raise RuntimeError("a bug in housekeeping")
+
+    monkeypatch.setattr(housekeeping, "run_housekeeping", _bug)
+    daemon = _daemon(write_config(sqlite_db.url, [source("a")]), sqlite_db)
+    with caplog.at_level(logging.INFO, logger="monitor.daemon"):
+        jobs.housekeeping(daemon)
+        jobs.housekeeping(daemon)
+    errors = [r for r in caplog.records if r.getMessage() == "housekeeping failed"]
+    assert len(errors) == 2 and all(r.levelno == logging.ERROR and r.exc_info for r in errors)
+    assert daemon.job_failures == {"housekeeping": 2}
