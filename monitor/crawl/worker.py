@@ -104,7 +104,6 @@ class CrawlWorker:
 
     def run(self) -> int:
         """Serve polls until recycled or stopped; 0 on a graceful end."""
-        from scrapy.crawler import CrawlerRunner
         from scrapy.utils.log import configure_logging
         from scrapy.utils.reactor import install_reactor
         from twisted.internet import task
@@ -124,7 +123,6 @@ class CrawlWorker:
         configure_logging(base)
         setup_logging(level, self.config.logging.json_format).setLevel(level.upper())
         install_config_redaction(self.config)
-        self.runner = CrawlerRunner(base)
         self.runtime = CrawlRuntime(self.config, db=self.db)
         self.runtime.warm()
         worker = self.config.worker
@@ -255,7 +253,10 @@ class CrawlWorker:
         assert poll.source is not None
         poll.crawler = Crawler(SourceSpider, self._settings(poll))
         attach_runtime(poll.crawler, self.runtime)
-        done = self.runner.crawl(poll.crawler, source=poll.source.name)
+        # Crawler.crawl() directly, not through a CrawlerRunner: handed a Crawler, the runner
+        # updates its settings with all of its own (about 200 set() calls per poll), which also
+        # overrode the per-source component settings with the project's.
+        done = poll.crawler.crawl(source=poll.source.name)
         done.addErrback(lambda f: setattr(poll, "error", f"crawler failed: {f.getErrorMessage()}"))
         done.addBoth(lambda _: self._crawled(poll))
 
@@ -276,6 +277,9 @@ class CrawlWorker:
             settings["CLOSESPIDER_TIMEOUT"] = float(self.config.daemon.lease_seconds)
             # Parsing every callback's source for a `return` in a generator, per crawler: 4 ms.
             settings["WARN_ON_GENERATOR_RETURN_VALUE"] = False
+            settings["LOG_INSTALL_ROOT_HANDLER"] = False
+            for name, components in WORKER_OFF.items():
+                settings[name] = {**settings.get(name, {}), **dict.fromkeys(components)}
             settings = self._settings_cache[key] = poll_settings(settings)
         return settings
 
@@ -390,6 +394,32 @@ class CrawlWorker:
         if reactor.running:  # type: ignore[attr-defined]
             reactor.stop()  # type: ignore[attr-defined,misc]
 
+
+WORKER_OFF: dict[str, tuple[str, ...]] = {
+    # Each poll builds a Crawler with every enabled component (build_from_crawler plus Scrapy's
+    # per-method signature checks). These do nothing in a worker's polls, or the worker does it
+    # once for all of them: its own RSS limit (MemoryUsage), its own log handler (LogCount adds
+    # a root handler per crawler), its own outcome per poll (LogStats' 60 s lines, feeds).
+    "EXTENSIONS": (
+        "scrapy.extensions.logcount.LogCount",
+        "scrapy.extensions.memusage.MemoryUsage",
+        "scrapy.extensions.memdebug.MemoryDebugger",
+        "scrapy.extensions.feedexport.FeedExporter",
+        "scrapy.extensions.logstats.LogStats",
+        "scrapy.extensions.spiderstate.SpiderState",
+        "scrapy.extensions.remote_control.RemoteControl",
+    ),
+    # Switched off by the project's settings (cookies, meta refresh, no HTTP cache, no
+    # allowed_domains, no http_user): not built at all.
+    "DOWNLOADER_MIDDLEWARES": (
+        "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware",
+        "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware",
+        "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+        "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware",
+    ),
+    "SPIDER_MIDDLEWARES": ("scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware",),
+}
 
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset, type)
 
