@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,7 @@ class _Poll:
     source: SourceConfig | None = None
     crawler: Any = None
     error: str | None = None
+    close: Any = None  # the crawl run's close, written with the batch of finished polls
 
 
 @dataclass
@@ -97,6 +99,8 @@ class CrawlWorker:
         self._finished: list[tuple[_Poll, PollResult, str]] = []
         self._flushing = False
         self._settings_cache: dict[tuple[str, str], Any] = {}
+        self._run_ids: dict[int, int] = {}  # poll id -> crawl run opened with its claim
+        self._run_lock = threading.Lock()
         self._signals = 0
         self.runtime: Any = None  # the CrawlRuntime every poll's crawler shares (run())
 
@@ -179,6 +183,7 @@ class CrawlWorker:
         """(thread) One transaction: claim, lease and clean up a batch of queued polls."""
         batch = start_polls(self.db, self.holder, self.ttl, limit=free)
         self._count_refused(batch.refused)
+        self._open_runs(batch.started)
         return [(claim, None) for claim in batch.started]
 
     def _claim_from_queue(self, free: int) -> list[tuple[PollClaim, str | None]]:
@@ -203,7 +208,30 @@ class CrawlWorker:
             else:
                 claims.append((claim, message.message_id))
         self.queue.ack(*done)
+        self._open_runs([claim for claim, _ in claims])
         return claims
+
+    def _open_runs(self, claims: list[PollClaim]) -> None:
+        """(thread) The crawl-run rows of a batch of started polls, in one transaction (not one
+        per poll from each crawl's recorder); kept in ``_run_ids`` until the crawl starts."""
+        from monitor.db.crawlstate import open_crawl_runs
+
+        runs: list[tuple[int, tuple[str, str, str]]] = []
+        for claim in claims:
+            try:
+                kind = self.config.source(claim.source_name).type
+            except ConfigError:
+                continue  # failed as an unknown source when started
+            runs.append((claim.id, (claim.source_name, kind, _trigger(claim))))
+        if not runs:
+            return
+        try:
+            ids = open_crawl_runs(self.db, [run for _, run in runs])
+        except Exception as exc:  # each crawl's recorder then opens its own row
+            log.warning("cannot open %d crawl run(s) in one batch: %s", len(runs), exc)
+            return
+        with self._run_lock:
+            self._run_ids.update(zip([poll_id for poll_id, _ in runs], ids, strict=True))
 
     def _count_refused(self, refused: list[PollClaim]) -> None:
         from twisted.internet import reactor
@@ -236,7 +264,15 @@ class CrawlWorker:
                 self._fail(poll, f"cannot start: {exc}")
 
     def _hand_back(self, claims: list[PollClaim]) -> None:
-        """(thread) Polls claimed while stopping go back to the queue, their leases released."""
+        """(thread) Polls claimed while stopping go back to the queue, their leases released and
+        the crawl runs opened with them closed as interrupted."""
+        from monitor.db.crawlstate import RunClose, close_crawl_runs
+
+        with self._run_lock:
+            opened = [self._run_ids.pop(c.id) for c in claims if c.id in self._run_ids]
+        close_crawl_runs(
+            self.db, [RunClose(run_id, RunStatus.INTERRUPTED, {}, []) for run_id in opened]
+        )
         release_polls(self.db, self.holder, [c.id for c in claims])
         self.db.write(
             lambda s: release_leases(
@@ -248,11 +284,16 @@ class CrawlWorker:
         from scrapy.crawler import Crawler
 
         from monitor.crawl.context import attach_runtime
+        from monitor.crawl.extensions import BATCHED_CLOSE_ATTR, OPENED_RUN_ATTR
         from monitor.spiders.source import SourceSpider
 
         assert poll.source is not None
         poll.crawler = Crawler(SourceSpider, self._settings(poll))
         attach_runtime(poll.crawler, self.runtime)
+        with self._run_lock:
+            run_id = self._run_ids.pop(poll.claim.id, None)
+        setattr(poll.crawler, OPENED_RUN_ATTR, run_id)
+        setattr(poll.crawler, BATCHED_CLOSE_ATTR, True)
         # Crawler.crawl() directly, not through a CrawlerRunner: handed a Crawler, the runner
         # updates its settings with all of its own (about 200 set() calls per poll), which also
         # overrode the per-source component settings with the project's.
@@ -266,7 +307,7 @@ class CrawlWorker:
         from monitor.crawl.settings import build_settings
 
         assert poll.source is not None
-        trigger = "scheduled" if poll.claim.requested_by == PollRequester.SCHEDULER else "manual"
+        trigger = _trigger(poll.claim)
         key = (poll.source.name, trigger)
         settings = self._settings_cache.get(key)
         if settings is None:
@@ -284,20 +325,29 @@ class CrawlWorker:
         return settings
 
     def _crawled(self, poll: _Poll) -> None:
-        from monitor.crawl.extensions import CrawlRunRecorder
+        from monitor.crawl.extensions import OPENED_RUN_ATTR, CrawlRunRecorder
+        from monitor.db.crawlstate import RunClose
 
         name = poll.claim.source_name
         recorder = _extension(poll.crawler, CrawlRunRecorder)
+        run_id = getattr(poll.crawler, OPENED_RUN_ATTR, None)
         if recorder is None or recorder.record.status == RunStatus.RUNNING:
-            run_id = recorder.record.run_id if recorder else None
+            run_id = recorder.record.run_id if recorder else run_id
             summary = SourceRunSummary(
                 name, run_id, RunStatus.FAILED, {}, [poll.error or "crawler did not run"]
             )
+            if run_id is not None:
+                poll.close = RunClose(run_id, RunStatus.FAILED, {}, summary.errors)
         else:
             record = recorder.record
             summary = SourceRunSummary(
                 name, record.run_id, record.status, dict(record.counts), list(record.errors)
             )
+            if record.close_pending:
+                poll.close = RunClose(
+                    record.run_id, record.status, summary.counts, summary.errors,
+                    record.documents,
+                )  # fmt: skip
         poll.crawler = None  # the crawler (and its engine, stats, middlewares) can go
         self._finish(poll, summary)
 
@@ -326,6 +376,15 @@ class CrawlWorker:
         self._flushing = True
 
         def _write() -> None:
+            from monitor.db.crawlstate import close_crawl_runs
+
+            # The runs' outcomes first (one transaction), then the polls': a crash in between
+            # leaves runs closed and polls running, which the lease TTL re-queues.
+            closes = [poll.close for poll, _, _ in batch if poll.close is not None]
+            try:
+                close_crawl_runs(self.db, closes)
+            except Exception as exc:
+                log.error("cannot record %d crawl run(s): %s", len(closes), exc)
             lost = finish_polls(self.db, self.holder, [result for _, result, _ in batch])
             for poll_id in lost:
                 log.warning("poll %s was re-queued while it ran", poll_id)
@@ -463,6 +522,11 @@ def poll_settings(settings: Any) -> Any:
     if not isinstance(settings, Settings):
         settings = Settings(settings)
     return _copy_settings(settings, PollSettings.__new__(PollSettings))
+
+
+def _trigger(claim: PollClaim) -> str:
+    """The crawl trigger of a poll: ``scheduled`` or ``manual``."""
+    return "scheduled" if claim.requested_by == PollRequester.SCHEDULER else "manual"
 
 
 def _extension(crawler: Any, cls: type) -> Any:
