@@ -97,6 +97,7 @@ class CrawlWorker:
         self.draining = False
         self._claiming = False
         self._finished: list[tuple[_Poll, PollResult, str]] = []
+        self._ended: set[int] = set()  # polls in self.polls whose outcome is not written yet
         self._flushing = False
         self._settings_cache: dict[tuple[str, str], Any] = {}
         self._run_ids: dict[int, int] = {}  # poll id -> crawl run opened with its claim
@@ -166,7 +167,9 @@ class CrawlWorker:
             if not self.polls and not self._claiming and reactor.running:  # type: ignore[attr-defined]
                 reactor.stop()  # type: ignore[attr-defined,misc]
             return
-        free = worker.concurrent_polls - len(self.polls)
+        # A finished poll whose outcome is still being written holds no slot: its source's lease
+        # is still held, so the claim cannot start that source twice.
+        free = worker.concurrent_polls - len(self.polls) + len(self._ended)
         free = min(free, worker.max_polls - self.stats.completed - len(self.polls))
         if free <= 0 or self._claiming:
             return
@@ -362,8 +365,10 @@ class CrawlWorker:
             poll.claim.id, poll.claim.source_name, status, summary.to_dict(), summary.run_id
         )
         self._finished.append((poll, result, str(summary.status)))
+        self._ended.add(poll.claim.id)
         if not self._flushing:
             self._flush()
+        self._tick()  # claim for the freed slot now, while the outcome is being written
 
     def _flush(self) -> None:
         """Write every finished poll's outcome and give their leases back in one transaction;
@@ -411,6 +416,7 @@ class CrawlWorker:
 
     def _forget(self, poll: _Poll, status: str) -> None:
         self.polls.pop(poll.claim.id, None)
+        self._ended.discard(poll.claim.id)
         self._count(status)
 
     def _count(self, status: str) -> None:
