@@ -2,13 +2,19 @@
 
 Usage::
 
-    .venv/bin/python bench/crawl_bench.py [--pages 5000] [--sample 200] [--workers 0] [--json]
+    .venv/bin/python bench/crawl_bench.py [--pages 5000] [--sample 200] [--workers 0]
+        [--match-share 0.1] [--json]
 
 A local site on 127.0.0.7 serves N deterministic article pages of 60–120 KB (demo article text
 inside realistic chrome: navigation, sidebars, scripts, comments) behind an RSS feed and a
 sitemap. The crawl runs through the real entry point (``python -m monitor.crawl``) into a
 temporary SQLite database. Printed: pages/s, CPU seconds per page (children included), peak
 RSS, the single-process ``clean_page`` rate on a sample of the same pages, and the ratio.
+
+Then (unless ``--match-share 1``) the same crawl of a mix where only that share of the pages
+match the query (the others: text without any Cuba-side term, in the same chrome, so the
+query's pre-check can skip their cleaning), and the ratio of its pages/s to the all-matching
+crawl's (target >= 3x at 10 %).
 """
 
 from __future__ import annotations
@@ -40,6 +46,21 @@ ADDRESS = "127.0.0.7"
 NOW = datetime.now(UTC).replace(microsecond=0)
 PARAGRAPHS = [p for a in ARTICLES for p in a.paragraphs]
 WORDS = " ".join(PARAGRAPHS).split()
+SENTENCES = [s.strip() + "." for p in PARAGRAPHS for s in p.split(". ") if s.strip()]
+
+
+def _neutral_sentences() -> list[str]:
+    """Demo sentences with no Cuba-side term of the default query: pages made of them (and
+    "russia" added) cannot match it."""
+    from monitor.query import DEFAULT_QUERY
+    from monitor.query.precheck import PreCheck
+
+    check = PreCheck.compile(DEFAULT_QUERY)
+    return [s for s in SENTENCES if not check.may_match("russia moscow " + s)]
+
+
+NEUTRAL = _neutral_sentences()
+NEUTRAL_WORDS = " ".join(NEUTRAL).split()
 
 
 def _title(i: int) -> str:
@@ -47,35 +68,43 @@ def _title(i: int) -> str:
     return f"{source.title} ({i})"
 
 
-def page_html(i: int, base: str) -> bytes:
-    """Article ``i``: 60–120 KB of HTML, deterministic."""
+def matches(i: int, share: float) -> bool:
+    """Whether page ``i`` is one of the matching pages (evenly spread) at ``share``."""
+    return share >= 1 or int(i * share) != int((i + 1) * share) if share > 0 else False
+
+
+def page_html(i: int, base: str, matching: bool = True) -> bytes:
+    """Article ``i``: 60–120 KB of HTML, deterministic; ``matching=False``: the same shape with
+    text that cannot match the default query (no Cuba-side term anywhere on the page)."""
     rng = random.Random(i)
     article = ARTICLES[i % len(ARTICLES)]
     # Distinct text per page: the story's lead plus sentences drawn from every demo story.
-    sentences = [s.strip() + "." for p in PARAGRAPHS for s in p.split(". ") if s.strip()]
-    body = [article.paragraphs[0]]
+    sentences, words = (SENTENCES, WORDS) if matching else (NEUTRAL, NEUTRAL_WORDS)
+    title = _title(i) if matching else f"{' '.join(rng.sample(words, 6))} ({i})"
+    body = [article.paragraphs[0] if matching else " ".join(rng.sample(sentences, 3))]
     for _ in range(6):
         body.append(" ".join(rng.sample(sentences, 4)) + f" ({i}-{len(body)})")
     target = rng.randint(60_000, 120_000)
     nav = "".join(f'<li><a href="{base}/section/{k}/">Section {k}</a></li>' for k in range(60))
     related = "".join(
-        f'<li><a href="{base}/a/{(i + k) % 9973}/">{escape(_title(i + k))}</a></li>'
+        f'<li><a href="{base}/a/{(i + k) % 9973}/">'
+        f"{escape(_title(i + k) if matching else ' '.join(rng.sample(words, 7)))}</a></li>"
         for k in range(1, 25)
     )
     comments = "".join(
-        f'<li class="comment"><b>reader{k}</b><p>{" ".join(rng.sample(WORDS, 25))}</p></li>'
+        f'<li class="comment"><b>reader{k}</b><p>{" ".join(rng.sample(words, 25))}</p></li>'
         for k in range(12)
     )
     text = "".join(f"<p>{escape(p)}</p>" for p in body)
     published = (NOW - timedelta(minutes=i)).isoformat()
     head = (
         f'<!DOCTYPE html><html lang="{article.language}"><head><meta charset="utf-8">'
-        f'<title>{escape(_title(i))}</title><link rel="canonical" href="{base}/a/{i}/">'
+        f'<title>{escape(title)}</title><link rel="canonical" href="{base}/a/{i}/">'
         f'<meta property="article:published_time" content="{published}">'
         "</head><body>"
     )
     main = (
-        f"<header><nav><ul>{nav}</ul></nav></header><main><article><h1>{escape(_title(i))}</h1>"
+        f"<header><nav><ul>{nav}</ul></nav></header><main><article><h1>{escape(title)}</h1>"
         f'<p class="byline">By {escape(article.author)}</p><div class="entry-content">{text}</div>'
         f'</article><section id="comments"><h2>Comments</h2><ol>{comments}</ol></section></main>'
         f'<aside class="sidebar"><h3>Related</h3><ul>{related}</ul></aside>'
@@ -85,7 +114,7 @@ def page_html(i: int, base: str) -> bytes:
     size = len(head) + len(main)
     k = 0
     while size < target - 400:
-        words = " ".join(rng.sample(WORDS, 18))
+        words = " ".join(rng.sample(NEUTRAL_WORDS if not matching else WORDS, 18))
         block = (
             f'<div class="teaser card-{k % 7}"><a href="{base}/a/{(i * 7 + k) % 9973}/">'
             f'<img src="{base}/img/{k}.jpg" alt="" loading="lazy"><h4>{escape(words[:60])}</h4></a>'
@@ -160,14 +189,16 @@ class _Handler(BaseHTTPRequestHandler):
         ).encode()
 
 
-def serve(pages: int, folder: Path | None = None) -> tuple[ThreadingHTTPServer, str]:
+def serve(
+    pages: int, folder: Path | None = None, share: float = 1.0
+) -> tuple[ThreadingHTTPServer, str]:
     server = ThreadingHTTPServer((ADDRESS, 0), _Handler)
     server.daemon_threads = True
     base = f"http://{ADDRESS}:{server.server_address[1]}"
     _Handler.pages, _Handler.base, _Handler.folder = pages, base, folder
     if folder is not None:
         for i in range(pages):
-            (folder / f"{i}.html").write_bytes(page_html(i, base))
+            (folder / f"{i}.html").write_bytes(page_html(i, base, matches(i, share)))
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, base
 
@@ -251,6 +282,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pages", type=int, default=5000)
     parser.add_argument("--sample", type=int, default=200)
     parser.add_argument("--workers", type=int, default=0, help="extract workers (0: CPU count)")
+    parser.add_argument(
+        "--match-share", type=float, default=0.1,
+        help="also crawl a mix where this share of pages match (1: skip the mix)",
+    )  # fmt: skip
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="crawl-bench-") as folder:
@@ -262,6 +297,21 @@ def main(argv: list[str] | None = None) -> int:
             single, analyze = extraction_rate(base, args.sample)
         finally:
             server.shutdown()
+    mix: dict[str, Any] | None = None
+    if args.match_share < 1:
+        with tempfile.TemporaryDirectory(prefix="crawl-bench-mix-") as folder:
+            pages_dir = Path(folder) / "pages"
+            pages_dir.mkdir()
+            server, base = serve(args.pages, pages_dir, args.match_share)
+            try:
+                mix = crawl(base, args.pages, args.workers, Path(folder))
+            finally:
+                server.shutdown()
+        mix["match_share"] = args.match_share
+        mix["ratio_vs_all_matching"] = round(
+            mix["pages_per_second"] / result["pages_per_second"], 2
+        )
+        result["mix"] = mix
     result["extraction_only_pages_per_second"] = round(single, 2)
     result["analyze_only_pages_per_second"] = round(analyze, 2)
     result["ratio_end_to_end_vs_extraction"] = round(result["pages_per_second"] / single, 2)
@@ -285,15 +335,26 @@ def main(argv: list[str] | None = None) -> int:
             f"ratio                   {result['ratio_end_to_end_vs_extraction']}x "
             f"(target >= 1.4x on {result['cpus']} CPUs)"
         )
-        counts = result["counts"]
-        print(
-            "outcomes                "
-            + ", ".join(
-                f"{k}={counts.get(k, 0)}"
-                for k in ("new", "syndicated", "duplicate", "not_matching", "skipped")
+        _print_outcomes(result["counts"])
+        if mix is not None:
+            share = f"{mix['match_share']:.0%}"
+            print(
+                f"mix, {share} matching      {mix['pages_per_second']} pages/s "
+                f"({mix['pages']} pages in {mix['wall_seconds']} s, "
+                f"{mix['cpu_seconds_per_page']} s CPU/page)"
             )
-        )
+            print(
+                f"ratio mix / all-matching {mix['ratio_vs_all_matching']}x (target >= 3x at 10 %)"
+            )
+            _print_outcomes(mix["counts"], dropped=True)
     return 0
+
+
+def _print_outcomes(counts: dict[str, Any], *, dropped: bool = False) -> None:
+    keys = ["new", "syndicated", "duplicate", "not_matching", "skipped"]
+    if dropped:
+        keys.append("dropped_precheck")
+    print("outcomes                " + ", ".join(f"{k}={counts.get(k, 0)}" for k in keys))
 
 
 if __name__ == "__main__":

@@ -1,8 +1,10 @@
 """One TOML file loaded into one validated model: the only place settings come from.
 
 Resolution: ``--config FILE``, else ``$MONITOR_CONFIG``, else ``./monitor.toml``. Environment
-overrides: ``MONITOR_DATABASE_URL`` (database URL), ``MONITOR_SMTP_PASSWORD`` and
-``MONITOR_WEB_TOKEN`` (the console's admin token; secrets are never in the file, never printed).
+overrides: ``MONITOR_DATABASE_URL`` (database URL), ``MONITOR_SMTP_PASSWORD``,
+``MONITOR_WEB_TOKEN`` (the console's admin token) and ``MONITOR_PROXY_USER`` /
+``MONITOR_PROXY_PASSWORD`` (the crawl proxy's credentials; secrets are never in the file, never
+printed).
 No other module reads the environment for settings.
 """
 
@@ -35,6 +37,8 @@ CONFIG_ENV = "MONITOR_CONFIG"
 DATABASE_URL_ENV = "MONITOR_DATABASE_URL"
 SMTP_PASSWORD_ENV = "MONITOR_SMTP_PASSWORD"
 WEB_TOKEN_ENV = "MONITOR_WEB_TOKEN"
+PROXY_USER_ENV = "MONITOR_PROXY_USER"
+PROXY_PASSWORD_ENV = "MONITOR_PROXY_PASSWORD"
 DEFAULT_CONFIG_PATH = Path("monitor.toml")
 
 SourceType = Literal["site", "google_news", "bing_news", "gdelt"]
@@ -127,6 +131,23 @@ class RelevanceConfig(_Strict):
     model: Path | None = None
 
 
+def _check_proxy(value: str | None) -> str | None:
+    """A proxy is ``http(s)://HOST:PORT``, without credentials (they come from the environment)."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"proxy {value!r} is not an http(s)://HOST:PORT URL")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(
+            f"put the proxy's credentials in ${PROXY_USER_ENV} and ${PROXY_PASSWORD_ENV}, "
+            "not in the URL"
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"proxy {value!r} must be http(s)://HOST:PORT (no path)")
+    return value
+
+
 class SourceConfig(_Strict):
     """One source: a site's feeds, sitemaps and section pages, or a news-search feed."""
 
@@ -145,8 +166,11 @@ class SourceConfig(_Strict):
     max_depth: int | None = Field(None, ge=0, le=10)
     max_pages: int | None = Field(None, ge=1)
     lookback_days: float | None = Field(None, gt=0)
+    # This source's requests go through this proxy (else through ``[crawl] proxy``, if set).
+    proxy: str | None = None
 
     _check_sched = field_validator("schedule")(classmethod(lambda cls, v: _check_schedule(v)))
+    _check_proxy = field_validator("proxy")(classmethod(lambda cls, v: _check_proxy(v)))
 
     @field_validator("query")
     @classmethod
@@ -305,6 +329,37 @@ class CrawlConfig(_Strict):
     # CIDRs treated as public by the SSRF guard (tests mark a loopback range; never 0.0.0.0/0
     # in production: it switches the guard off).
     public_networks: list[IPvAnyNetwork] = []
+    # Every source's requests through this HTTP proxy (a source's own ``proxy`` wins), by
+    # Scrapy's HttpProxyMiddleware; credentials only from $MONITOR_PROXY_USER/_PASSWORD.
+    proxy: str | None = None
+    proxy_user: SecretStr | None = Field(None, exclude=True, repr=False)
+    proxy_password: SecretStr | None = Field(None, exclude=True, repr=False)
+
+    _check_proxy = field_validator("proxy")(classmethod(lambda cls, v: _check_proxy(v)))
+
+    @field_validator("proxy_user", "proxy_password", mode="before")
+    @classmethod
+    def _no_proxy_secret_in_file(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, SecretStr):
+            raise ValueError(
+                f"put the proxy's credentials in ${PROXY_USER_ENV} and ${PROXY_PASSWORD_ENV}, "
+                "not in the file"
+            )
+        return value
+
+    def proxy_url(self, source: SourceConfig) -> str | None:
+        """The proxy for ``source``'s requests, credentials included (for the request's meta
+        only: Scrapy's HttpProxyMiddleware moves them into a Proxy-Authorization header); None
+        when the source goes direct."""
+        proxy = source.proxy or self.proxy
+        if proxy is None or self.proxy_user is None:
+            return proxy
+        from urllib.parse import quote
+
+        parts = urlsplit(proxy)
+        user = quote(self.proxy_user.get_secret_value(), safe="")
+        password = self.proxy_password.get_secret_value() if self.proxy_password else ""
+        return f"{parts.scheme}://{user}:{quote(password, safe='')}@{parts.netloc}"
 
     def fetch_policy(self, *, allow_private: bool = False) -> FetchPolicy:
         """The SSRF guard's policy for one fetch (see :func:`monitor.netsafety.guarded_fetch`)."""
@@ -457,6 +512,17 @@ def config_from_dict(data: dict[str, Any], *, path: Path | str = "<config>") -> 
     web_token = os.environ.get(WEB_TOKEN_ENV, "").strip()
     if web_token:
         updates["web"] = config.web.model_copy(update={"token": SecretStr(web_token)})
+    proxy_user = os.environ.get(PROXY_USER_ENV, "")
+    proxy_password = os.environ.get(PROXY_PASSWORD_ENV, "")
+    if proxy_password and not proxy_user:
+        raise ConfigError(f"{path}: ${PROXY_PASSWORD_ENV} is set but ${PROXY_USER_ENV} is not")
+    if proxy_user:
+        updates["crawl"] = config.crawl.model_copy(
+            update={
+                "proxy_user": SecretStr(proxy_user),
+                "proxy_password": SecretStr(proxy_password) if proxy_password else None,
+            }
+        )
     return config.model_copy(update=updates)
 
 

@@ -46,6 +46,14 @@ class RunRecord:
     counts: dict[str, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     close_reason: str | None = None
+    documents: list[Any] = field(default_factory=list)  # validators to store with the close
+    close_pending: bool = False  # the worker writes the close with its batch of finished polls
+
+
+OPENED_RUN_ATTR = "monitor_run_id"
+"""A crawl-run id the worker opened for this crawl with its batch of claims."""
+BATCHED_CLOSE_ATTR = "monitor_batched_close"
+"""True: the recorder leaves the run's close (outcome + validators) to the worker's batch."""
 
 
 def counts_from_stats(stats: dict[str, Any]) -> dict[str, int]:
@@ -142,6 +150,11 @@ class CrawlRunRecorder:
         return cls(crawler)
 
     async def spider_opened(self, spider: Spider) -> None:
+        opened = getattr(self.crawler, OPENED_RUN_ATTR, None)
+        if opened is not None:
+            self.record.run_id = opened
+            self._emit("started")
+            return
         runtime = self.context.runtime
         self.record.run_id = await runtime.db_call(
             start_crawl_run,
@@ -189,7 +202,9 @@ class CrawlRunRecorder:
         self.record.status, self.record.close_reason = status, reason
         runtime = self.context.runtime
         documents = self._documents(reason)
-        if self.record.run_id is not None or documents:
+        if getattr(self.crawler, BATCHED_CLOSE_ATTR, False):
+            self.record.documents, self.record.close_pending = documents, True
+        elif self.record.run_id is not None or documents:
             from monitor.db.crawlstate import close_crawl_run
 
             try:

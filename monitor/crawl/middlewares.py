@@ -9,6 +9,10 @@
   to that host before the time is up. A host's waits add up to at most
   ``crawl.max_retry_after``; beyond it the host's requests are deferred to the next crawl
   (stored, asked again then), not held.
+* :class:`ProxyMiddleware` sends a source's requests through its proxy (``proxy`` on the source,
+  else ``[crawl] proxy``) by Scrapy's own ``HttpProxyMiddleware`` (``request.meta["proxy"]``).
+  The guard still applies: literal targets are vetted above, and since the proxy, not Scrapy,
+  resolves a target's name, the name is resolved and vetted here before the request goes.
 """
 
 from __future__ import annotations
@@ -266,3 +270,72 @@ class RedirectGuardMiddleware:
         count(stats, "refused_redirect")
         add_error(stats, f"{request.meta.get('kind', 'page')} {request.url[:200]}: {reason}")
         raise RefusedRequest(reason)
+
+
+class ProxyMiddleware:
+    """Route a source's requests through its proxy, after vetting the target's name.
+
+    Runs just before Scrapy's ``HttpProxyMiddleware`` (750), which reads ``meta["proxy"]`` and
+    moves the credentials (from ``$MONITOR_PROXY_USER`` / ``$MONITOR_PROXY_PASSWORD``, never in
+    settings) into a ``Proxy-Authorization`` header. A request that names its own proxy (or
+    ``proxy: None``) keeps it. Switched off (``NotConfigured``) for a source without a proxy.
+
+    Through a proxy the connection Scrapy makes is to the proxy, so ``GuardedResolver`` never
+    sees the target's name: each target name is resolved here (once per crawl) and refused when
+    any address it resolves to is not allowed by the source's fetch policy; a name this machine
+    cannot resolve is left to the proxy (a proxy's own DNS is what it is for).
+    """
+
+    def __init__(self, crawler: Crawler, proxy: str, policy: FetchPolicy) -> None:
+        self.crawler = crawler
+        self.proxy = proxy
+        self.policy = policy
+        self.verdicts: dict[str, str | None] = {}  # host name -> why refused (None: allowed)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ProxyMiddleware:
+        from scrapy.exceptions import NotConfigured
+
+        config = crawler_config(crawler)
+        source = crawler_source(crawler)
+        proxy = config.crawl.proxy_url(source)
+        if proxy is None:
+            raise NotConfigured
+        policy = config.crawl.fetch_policy(allow_private=source.allow_private)
+        return cls(crawler, proxy, policy)
+
+    async def process_request(self, request: Request) -> None:
+        from monitor.netsafety import parse_ip_literal
+
+        host = urlsplit(request.url).hostname or ""
+        if not self.policy.allow_private and parse_ip_literal(host) is None:
+            if host not in self.verdicts:
+                from monitor.crawl.context import in_thread
+
+                self.verdicts[host] = await in_thread(_vet_name, host, self.policy)
+            reason = self.verdicts[host]
+            if reason:
+                assert self.crawler.stats is not None
+                count(self.crawler.stats, "refused_unsafe_url")
+                add_error(self.crawler.stats, f"refused {request.url[:200]}: {reason}")
+                raise RefusedRequest(reason)
+        if "proxy" not in request.meta:
+            request.meta["proxy"] = self.proxy
+        return None
+
+
+def _vet_name(host: str, policy: FetchPolicy) -> str | None:
+    """(thread) Why ``host`` must not be fetched through the proxy, or None."""
+    import socket
+
+    from monitor.netsafety import parse_ip_literal
+
+    try:
+        answers = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError):
+        return None  # not resolvable here: the proxy resolves it
+    for *_, sockaddr in answers:
+        address = parse_ip_literal(str(sockaddr[0]))
+        if address is None or not policy.allows(address):
+            return f"{host} resolves to non-public address {sockaddr[0]}: refused"
+    return None

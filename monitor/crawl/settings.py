@@ -34,6 +34,8 @@ DOWNLOADER_MIDDLEWARES = {
     "monitor.crawl.middlewares.RetryAfterMiddleware": 560,
     "monitor.crawl.middlewares.RedirectGuardMiddleware": 610,
     "monitor.crawl.incremental.ConditionalGetMiddleware": 620,
+    # Just before Scrapy's HttpProxyMiddleware (750), which applies meta["proxy"].
+    "monitor.crawl.middlewares.ProxyMiddleware": 745,
 }
 SPIDER_MIDDLEWARES = {
     "monitor.crawl.incremental.RevalidationMiddleware": 940,

@@ -17,6 +17,7 @@ import logging
 import os
 import signal
 import sys
+import threading
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -65,6 +66,7 @@ class _Poll:
     source: SourceConfig | None = None
     crawler: Any = None
     error: str | None = None
+    close: Any = None  # the crawl run's close, written with the batch of finished polls
 
 
 @dataclass
@@ -95,8 +97,11 @@ class CrawlWorker:
         self.draining = False
         self._claiming = False
         self._finished: list[tuple[_Poll, PollResult, str]] = []
+        self._ended: set[int] = set()  # polls in self.polls whose outcome is not written yet
         self._flushing = False
         self._settings_cache: dict[tuple[str, str], Any] = {}
+        self._run_ids: dict[int, int] = {}  # poll id -> crawl run opened with its claim
+        self._run_lock = threading.Lock()
         self._signals = 0
         self.runtime: Any = None  # the CrawlRuntime every poll's crawler shares (run())
 
@@ -104,7 +109,6 @@ class CrawlWorker:
 
     def run(self) -> int:
         """Serve polls until recycled or stopped; 0 on a graceful end."""
-        from scrapy.crawler import CrawlerRunner
         from scrapy.utils.log import configure_logging
         from scrapy.utils.reactor import install_reactor
         from twisted.internet import task
@@ -124,7 +128,6 @@ class CrawlWorker:
         configure_logging(base)
         setup_logging(level, self.config.logging.json_format).setLevel(level.upper())
         install_config_redaction(self.config)
-        self.runner = CrawlerRunner(base)
         self.runtime = CrawlRuntime(self.config, db=self.db)
         self.runtime.warm()
         worker = self.config.worker
@@ -164,7 +167,9 @@ class CrawlWorker:
             if not self.polls and not self._claiming and reactor.running:  # type: ignore[attr-defined]
                 reactor.stop()  # type: ignore[attr-defined,misc]
             return
-        free = worker.concurrent_polls - len(self.polls)
+        # A finished poll whose outcome is still being written holds no slot: its source's lease
+        # is still held, so the claim cannot start that source twice.
+        free = worker.concurrent_polls - len(self.polls) + len(self._ended)
         free = min(free, worker.max_polls - self.stats.completed - len(self.polls))
         if free <= 0 or self._claiming:
             return
@@ -181,6 +186,7 @@ class CrawlWorker:
         """(thread) One transaction: claim, lease and clean up a batch of queued polls."""
         batch = start_polls(self.db, self.holder, self.ttl, limit=free)
         self._count_refused(batch.refused)
+        self._open_runs(batch.started)
         return [(claim, None) for claim in batch.started]
 
     def _claim_from_queue(self, free: int) -> list[tuple[PollClaim, str | None]]:
@@ -205,7 +211,30 @@ class CrawlWorker:
             else:
                 claims.append((claim, message.message_id))
         self.queue.ack(*done)
+        self._open_runs([claim for claim, _ in claims])
         return claims
+
+    def _open_runs(self, claims: list[PollClaim]) -> None:
+        """(thread) The crawl-run rows of a batch of started polls, in one transaction (not one
+        per poll from each crawl's recorder); kept in ``_run_ids`` until the crawl starts."""
+        from monitor.db.crawlstate import open_crawl_runs
+
+        runs: list[tuple[int, tuple[str, str, str]]] = []
+        for claim in claims:
+            try:
+                kind = self.config.source(claim.source_name).type
+            except ConfigError:
+                continue  # failed as an unknown source when started
+            runs.append((claim.id, (claim.source_name, kind, _trigger(claim))))
+        if not runs:
+            return
+        try:
+            ids = open_crawl_runs(self.db, [run for _, run in runs])
+        except Exception as exc:  # each crawl's recorder then opens its own row
+            log.warning("cannot open %d crawl run(s) in one batch: %s", len(runs), exc)
+            return
+        with self._run_lock:
+            self._run_ids.update(zip([poll_id for poll_id, _ in runs], ids, strict=True))
 
     def _count_refused(self, refused: list[PollClaim]) -> None:
         from twisted.internet import reactor
@@ -238,7 +267,15 @@ class CrawlWorker:
                 self._fail(poll, f"cannot start: {exc}")
 
     def _hand_back(self, claims: list[PollClaim]) -> None:
-        """(thread) Polls claimed while stopping go back to the queue, their leases released."""
+        """(thread) Polls claimed while stopping go back to the queue, their leases released and
+        the crawl runs opened with them closed as interrupted."""
+        from monitor.db.crawlstate import RunClose, close_crawl_runs
+
+        with self._run_lock:
+            opened = [self._run_ids.pop(c.id) for c in claims if c.id in self._run_ids]
+        close_crawl_runs(
+            self.db, [RunClose(run_id, RunStatus.INTERRUPTED, {}, []) for run_id in opened]
+        )
         release_polls(self.db, self.holder, [c.id for c in claims])
         self.db.write(
             lambda s: release_leases(
@@ -250,12 +287,20 @@ class CrawlWorker:
         from scrapy.crawler import Crawler
 
         from monitor.crawl.context import attach_runtime
+        from monitor.crawl.extensions import BATCHED_CLOSE_ATTR, OPENED_RUN_ATTR
         from monitor.spiders.source import SourceSpider
 
         assert poll.source is not None
         poll.crawler = Crawler(SourceSpider, self._settings(poll))
         attach_runtime(poll.crawler, self.runtime)
-        done = self.runner.crawl(poll.crawler, source=poll.source.name)
+        with self._run_lock:
+            run_id = self._run_ids.pop(poll.claim.id, None)
+        setattr(poll.crawler, OPENED_RUN_ATTR, run_id)
+        setattr(poll.crawler, BATCHED_CLOSE_ATTR, True)
+        # Crawler.crawl() directly, not through a CrawlerRunner: handed a Crawler, the runner
+        # updates its settings with all of its own (about 200 set() calls per poll), which also
+        # overrode the per-source component settings with the project's.
+        done = poll.crawler.crawl(source=poll.source.name)
         done.addErrback(lambda f: setattr(poll, "error", f"crawler failed: {f.getErrorMessage()}"))
         done.addBoth(lambda _: self._crawled(poll))
 
@@ -265,7 +310,7 @@ class CrawlWorker:
         from monitor.crawl.settings import build_settings
 
         assert poll.source is not None
-        trigger = "scheduled" if poll.claim.requested_by == PollRequester.SCHEDULER else "manual"
+        trigger = _trigger(poll.claim)
         key = (poll.source.name, trigger)
         settings = self._settings_cache.get(key)
         if settings is None:
@@ -276,24 +321,36 @@ class CrawlWorker:
             settings["CLOSESPIDER_TIMEOUT"] = float(self.config.daemon.lease_seconds)
             # Parsing every callback's source for a `return` in a generator, per crawler: 4 ms.
             settings["WARN_ON_GENERATOR_RETURN_VALUE"] = False
+            settings["LOG_INSTALL_ROOT_HANDLER"] = False
+            for name, components in WORKER_OFF.items():
+                settings[name] = {**settings.get(name, {}), **dict.fromkeys(components)}
             settings = self._settings_cache[key] = poll_settings(settings)
         return settings
 
     def _crawled(self, poll: _Poll) -> None:
-        from monitor.crawl.extensions import CrawlRunRecorder
+        from monitor.crawl.extensions import OPENED_RUN_ATTR, CrawlRunRecorder
+        from monitor.db.crawlstate import RunClose
 
         name = poll.claim.source_name
         recorder = _extension(poll.crawler, CrawlRunRecorder)
+        run_id = getattr(poll.crawler, OPENED_RUN_ATTR, None)
         if recorder is None or recorder.record.status == RunStatus.RUNNING:
-            run_id = recorder.record.run_id if recorder else None
+            run_id = recorder.record.run_id if recorder else run_id
             summary = SourceRunSummary(
                 name, run_id, RunStatus.FAILED, {}, [poll.error or "crawler did not run"]
             )
+            if run_id is not None:
+                poll.close = RunClose(run_id, RunStatus.FAILED, {}, summary.errors)
         else:
             record = recorder.record
             summary = SourceRunSummary(
                 name, record.run_id, record.status, dict(record.counts), list(record.errors)
             )
+            if record.close_pending:
+                poll.close = RunClose(
+                    record.run_id, record.status, summary.counts, summary.errors,
+                    record.documents,
+                )  # fmt: skip
         poll.crawler = None  # the crawler (and its engine, stats, middlewares) can go
         self._finish(poll, summary)
 
@@ -308,8 +365,10 @@ class CrawlWorker:
             poll.claim.id, poll.claim.source_name, status, summary.to_dict(), summary.run_id
         )
         self._finished.append((poll, result, str(summary.status)))
+        self._ended.add(poll.claim.id)
         if not self._flushing:
             self._flush()
+        self._tick()  # claim for the freed slot now, while the outcome is being written
 
     def _flush(self) -> None:
         """Write every finished poll's outcome and give their leases back in one transaction;
@@ -322,6 +381,15 @@ class CrawlWorker:
         self._flushing = True
 
         def _write() -> None:
+            from monitor.db.crawlstate import close_crawl_runs
+
+            # The runs' outcomes first (one transaction), then the polls': a crash in between
+            # leaves runs closed and polls running, which the lease TTL re-queues.
+            closes = [poll.close for poll, _, _ in batch if poll.close is not None]
+            try:
+                close_crawl_runs(self.db, closes)
+            except Exception as exc:
+                log.error("cannot record %d crawl run(s): %s", len(closes), exc)
             lost = finish_polls(self.db, self.holder, [result for _, result, _ in batch])
             for poll_id in lost:
                 log.warning("poll %s was re-queued while it ran", poll_id)
@@ -348,6 +416,7 @@ class CrawlWorker:
 
     def _forget(self, poll: _Poll, status: str) -> None:
         self.polls.pop(poll.claim.id, None)
+        self._ended.discard(poll.claim.id)
         self._count(status)
 
     def _count(self, status: str) -> None:
@@ -391,6 +460,32 @@ class CrawlWorker:
             reactor.stop()  # type: ignore[attr-defined,misc]
 
 
+WORKER_OFF: dict[str, tuple[str, ...]] = {
+    # Each poll builds a Crawler with every enabled component (build_from_crawler plus Scrapy's
+    # per-method signature checks). These do nothing in a worker's polls, or the worker does it
+    # once for all of them: its own RSS limit (MemoryUsage), its own log handler (LogCount adds
+    # a root handler per crawler), its own outcome per poll (LogStats' 60 s lines, feeds).
+    "EXTENSIONS": (
+        "scrapy.extensions.logcount.LogCount",
+        "scrapy.extensions.memusage.MemoryUsage",
+        "scrapy.extensions.memdebug.MemoryDebugger",
+        "scrapy.extensions.feedexport.FeedExporter",
+        "scrapy.extensions.logstats.LogStats",
+        "scrapy.extensions.spiderstate.SpiderState",
+        "scrapy.extensions.remote_control.RemoteControl",
+    ),
+    # Switched off by the project's settings (cookies, meta refresh, no HTTP cache, no
+    # allowed_domains, no http_user): not built at all.
+    "DOWNLOADER_MIDDLEWARES": (
+        "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware",
+        "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware",
+        "scrapy.downloadermiddlewares.redirect.MetaRefreshMiddleware",
+        "scrapy.downloadermiddlewares.cookies.CookiesMiddleware",
+        "scrapy.downloadermiddlewares.httpcache.HttpCacheMiddleware",
+    ),
+    "SPIDER_MIDDLEWARES": ("scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware",),
+}
+
 _IMMUTABLE = (str, bytes, int, float, bool, type(None), tuple, frozenset, type)
 
 
@@ -433,6 +528,11 @@ def poll_settings(settings: Any) -> Any:
     if not isinstance(settings, Settings):
         settings = Settings(settings)
     return _copy_settings(settings, PollSettings.__new__(PollSettings))
+
+
+def _trigger(claim: PollClaim) -> str:
+    """The crawl trigger of a poll: ``scheduled`` or ``manual``."""
+    return "scheduled" if claim.requested_by == PollRequester.SCHEDULER else "manual"
 
 
 def _extension(crawler: Any, cls: type) -> Any:

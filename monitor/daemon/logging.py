@@ -109,7 +109,8 @@ def install_redaction(*secrets: str | None) -> None:
 
 
 def install_config_redaction(config: MonitorConfig) -> None:
-    """:func:`install_redaction` for the config's secrets: the SMTP and database passwords.
+    """:func:`install_redaction` for the config's secrets: the SMTP, database and proxy
+    passwords.
 
     Every process that logs calls it at start: the daemon, crawl children and workers."""
     from sqlalchemy.engine import make_url
@@ -120,9 +121,11 @@ def install_config_redaction(config: MonitorConfig) -> None:
         database_password = make_url(config.database.url).password
     except ArgumentError:
         database_password = None
+    proxy_password = config.crawl.proxy_password
     install_redaction(
         password.get_secret_value() if password is not None else None,
         str(database_password) if database_password is not None else None,
+        proxy_password.get_secret_value() if proxy_password is not None else None,
     )
 
 

@@ -174,6 +174,18 @@ def due_revalidations(
     return due
 
 
+@dataclass
+class RunClose:
+    """The end of one crawl: its run row's outcome and its documents' new validators
+    (``DocumentState``-like rows: url, etag, last_modified, status, entry_count)."""
+
+    run_id: int | None
+    status: str
+    counts: dict[str, Any]
+    errors: list[Any]
+    documents: Sequence[Any] = ()
+
+
 def close_crawl_run(
     db: Database,
     run_id: int | None,
@@ -184,24 +196,43 @@ def close_crawl_run(
     documents: Sequence[Any] = (),
 ) -> None:
     """One transaction at the end of a crawl: the run row's outcome and the new validators of its
-    feeds and sitemaps (``DocumentState``-like rows: url, etag, last_modified, status,
-    entry_count)."""
+    feeds and sitemaps."""
+    close_crawl_runs(db, [RunClose(run_id, status, counts, errors, documents)])
+
+
+def close_crawl_runs(db: Database, closes: Sequence[RunClose]) -> None:
+    """The ends of several crawls in one transaction (a worker's batch of finished polls)."""
 
     def _work(session: Session) -> None:
-        if run_id is not None:
-            session.execute(
-                update(CrawlRun)
-                .where(CrawlRun.id == run_id)
-                .values(status=status, counts=counts, errors=errors[:200], finished_at=utcnow())
-            )
-        for row in documents:
-            put_http_validators(
-                session,
-                row.url,
-                etag=row.etag,
-                last_modified=row.last_modified,
-                status=row.status,
-                entry_count=row.entry_count,
-            )
+        for close in closes:
+            if close.run_id is not None:
+                session.execute(
+                    update(CrawlRun)
+                    .where(CrawlRun.id == close.run_id)
+                    .values(
+                        status=close.status,
+                        counts=close.counts,
+                        errors=close.errors[:200],
+                        finished_at=utcnow(),
+                    )
+                )
+            for row in close.documents:
+                put_http_validators(
+                    session,
+                    row.url,
+                    etag=row.etag,
+                    last_modified=row.last_modified,
+                    status=row.status,
+                    entry_count=row.entry_count,
+                )
 
-    db.write(_work)
+    if closes:
+        db.write(_work)
+
+
+def open_crawl_runs(db: Database, runs: Sequence[tuple[str, str, str]]) -> list[int]:
+    """Crawl-run rows (status ``running``) for ``(source name, kind, trigger)`` in one
+    transaction; their ids in order (a worker's batch of claimed polls)."""
+    from monitor.db.repository import new_crawl_run
+
+    return db.write(lambda session: [new_crawl_run(session, *run) for run in runs])

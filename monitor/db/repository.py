@@ -194,24 +194,25 @@ def put_http_validators(
 
 def start_crawl_run(db: Database, source_name: str, *, kind: str = "site", trigger: str) -> int:
     """Open a crawl-run row (status ``running``) and return its id."""
+    return db.write(lambda session: new_crawl_run(session, source_name, kind, trigger))
 
-    def _start(session: Session) -> int:
-        run = CrawlRun(
-            source_id=source_id(session, source_name, kind),
-            source_name=source_name,
-            trigger=trigger,
-            started_at=utcnow(),
-            status="running",
-            counts={},
-            errors=[],
-            pid=os.getpid(),
-            host=socket.gethostname(),
-        )
-        session.add(run)
-        session.flush()
-        return run.id
 
-    return db.write(_start)
+def new_crawl_run(session: Session, source_name: str, kind: str, trigger: str) -> int:
+    """Add a crawl-run row (status ``running``) in ``session``; its id."""
+    run = CrawlRun(
+        source_id=source_id(session, source_name, kind),
+        source_name=source_name,
+        trigger=trigger,
+        started_at=utcnow(),
+        status="running",
+        counts={},
+        errors=[],
+        pid=os.getpid(),
+        host=socket.gethostname(),
+    )
+    session.add(run)
+    session.flush()
+    return run.id
 
 
 def finish_crawl_run(
