@@ -21,6 +21,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from monitor.config import MonitorConfig, SourceConfig
 from monitor.crawl.queue import PollQueue
 from monitor.crawl.runner import SourceRunSummary, close_gracefully
@@ -36,7 +38,7 @@ from monitor.db.polls import (
     release_polls,
     start_polls,
 )
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, DatabaseError
 
 log = logging.getLogger("monitor.crawl.worker")
 
@@ -230,7 +232,7 @@ class CrawlWorker:
             return
         try:
             ids = open_crawl_runs(self.db, [run for _, run in runs])
-        except Exception as exc:  # each crawl's recorder then opens its own row
+        except (SQLAlchemyError, DatabaseError) as exc:  # each crawl's recorder opens its own row
             log.warning("cannot open %d crawl run(s) in one batch: %s", len(runs), exc)
             return
         with self._run_lock:
@@ -388,8 +390,8 @@ class CrawlWorker:
             closes = [poll.close for poll, _, _ in batch if poll.close is not None]
             try:
                 close_crawl_runs(self.db, closes)
-            except Exception as exc:
-                log.error("cannot record %d crawl run(s): %s", len(closes), exc)
+            except Exception as exc:  # boundary: the polls' outcomes below must still be written
+                log.error("cannot record %d crawl run(s): %s", len(closes), exc, exc_info=True)
             lost = finish_polls(self.db, self.holder, [result for _, result, _ in batch])
             for poll_id in lost:
                 log.warning("poll %s was re-queued while it ran", poll_id)
