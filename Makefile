@@ -42,8 +42,11 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# Two worker processes (pytest-xdist): most tests wait on child processes, servers and databases,
+# so two run side by side on two cores. Modules with module-scoped fixtures stay on one worker
+# (tests/conftest.py marks them with xdist_group); nothing else is shared between the workers.
 test: lint chromium
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadgroup
 
 # The console's browser tests drive Debian's chromium through its chromedriver (tests/web/browser/).
 # Installed from the Debian archive when missing, best effort: without root (or passwordless sudo)
