@@ -56,20 +56,6 @@ def _no_outside_connections(network_guard: netguard.ViolationLog) -> Iterator[No
         pytest.fail("\n".join(violations), pytrace=False)
 
 
-@pytest.hookimpl(tryfirst=True)  # before xdist reads the marks
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Under pytest-xdist (``make test``: ``-n 2 --dist loadgroup``), keep each module that has
-    module-scoped fixtures (the demo run, the built wheel, the crawled console and its browser) on
-    one worker, so they are built once; every other test goes to whichever worker is free."""
-    for item in items:
-        definitions = getattr(item, "_fixtureinfo", None)
-        if definitions is None:
-            continue
-        scopes = {d.scope for defs in definitions.name2fixturedefs.values() for d in defs}
-        if scopes & {"module", "package", "class"} and not item.get_closest_marker("xdist_group"):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
-
-
 def _postgres_admin():  # type: ignore[no-untyped-def]
     import psycopg
 
