@@ -42,8 +42,13 @@ lint: setup
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
 
+# Two worker processes (pytest-xdist): most tests wait on child processes, servers and databases,
+# so two run side by side on two cores. Whole files go to one worker (loadfile), so module-scoped
+# fixtures (the demo run, the built wheel, the crawled console and its browser) are built once;
+# the workers share nothing else (ephemeral ports, their own databases, Redis keys, tmp folders).
+# Not loadgroup: pytest-xdist 3.8 groups by rewriting item._nodeid, which pytest 9.2 ignores.
 test: lint chromium
-	$(VENV)/bin/pytest -q
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
 
 # The console's browser tests drive Debian's chromium through its chromedriver (tests/web/browser/).
 # Installed from the Debian archive when missing, best effort: without root (or passwordless sudo)

@@ -5,8 +5,10 @@ and the network guard every test runs under (tests/netguard.py).
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -75,16 +77,20 @@ def postgres_reason() -> str | None:
     return postgres_unavailable_reason()
 
 
-@pytest.fixture
-def postgres_url(postgres_reason: str | None) -> Iterator[str]:
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
-    if postgres_reason:
+def _require_postgres(reason: str | None) -> None:
+    if reason:
         if IN_CI:
-            pytest.fail(f"CI=true and {postgres_reason}", pytrace=False)
-        pytest.skip(postgres_reason)
+            pytest.fail(f"CI=true and {reason}", pytrace=False)
+        pytest.skip(reason)
+
+
+@contextmanager
+def _postgres_database(template: str | None = None) -> Iterator[str]:
+    """A new PostgreSQL database (a copy of ``template`` if given) as a URL; dropped after."""
     name = f"monitor_test_{uuid.uuid4().hex[:12]}"
+    copy = f' TEMPLATE "{template}"' if template else ""
     with _postgres_admin() as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
     base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
     try:
         yield f"{base}/{name}"
@@ -94,17 +100,68 @@ def postgres_url(postgres_reason: str | None) -> Iterator[str]:
 
 
 @pytest.fixture
+def postgres_url(postgres_reason: str | None) -> Iterator[str]:
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    _require_postgres(postgres_reason)
+    with _postgres_database() as url:
+        yield url
+
+
+# Migrated databases are copies of one database per session (per xdist worker) that Alembic
+# migrated to head, the same schema as running the migrations for each test, without their cost
+# (about a quarter of a second each, several seconds on a busy machine). The migration tests
+# themselves start from empty databases (``empty_db``, ``sqlite_url``, ``postgres_url``).
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated to head, to copy (``migrated_sqlite``); never opened by tests."""
+    path = tmp_path_factory.mktemp("template") / "monitor.db"
+    database = Database(f"sqlite:///{path}")
+    upgrade(database)
+    database.dispose()
+    return path
+
+
+def migrated_sqlite(template: Path, path: Path) -> str:
+    """Copy the migrated ``template`` to ``path`` (a new file); its database URL."""
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres_reason: str | None) -> Iterator[str]:
+    """The name of a PostgreSQL database migrated to head, for ``CREATE DATABASE ... TEMPLATE``."""
+    _require_postgres(postgres_reason)
+    with _postgres_database() as url:
+        database = Database(url)
+        upgrade(database)
+        database.dispose()  # a template must have no open connections to be copied
+        yield url.rsplit("/", 1)[1]
+
+
+@pytest.fixture
+def migrated_postgres_url(postgres_template: str) -> Iterator[str]:
+    """A fresh PostgreSQL database at the head migration for one test, dropped afterwards."""
+    with _postgres_database(postgres_template) as url:
+        yield url
+
+
+@pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     """A fresh SQLite file database URL in the test's temporary folder."""
     return f"sqlite:///{tmp_path / 'monitor.db'}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest) -> str:
-    """Each test that asks for it runs on SQLite and on PostgreSQL."""
-    if request.param == "sqlite":
-        return str(request.getfixturevalue("sqlite_url"))
-    return str(request.getfixturevalue("postgres_url"))
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each test that asks for a database (``database_url``, ``empty_db``, ``db``) runs on
+    SQLite and on PostgreSQL."""
+    return str(request.param)
+
+
+@pytest.fixture
+def database_url(backend: str, request: pytest.FixtureRequest) -> str:
+    """An empty database on both backends."""
+    return str(request.getfixturevalue("sqlite_url" if backend == "sqlite" else "postgres_url"))
 
 
 @pytest.fixture
@@ -116,16 +173,21 @@ def empty_db(database_url: str) -> Iterator[Database]:
 
 
 @pytest.fixture
-def db(empty_db: Database) -> Database:
+def db(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
     """A Database on both backends, migrated to head."""
-    upgrade(empty_db)
-    return empty_db
+    if backend == "sqlite":
+        template = request.getfixturevalue("sqlite_template")
+        url = migrated_sqlite(template, tmp_path / "monitor.db")
+    else:
+        url = str(request.getfixturevalue("migrated_postgres_url"))
+    database = Database(url)
+    yield database
+    database.dispose()
 
 
 @pytest.fixture
-def sqlite_db(sqlite_url: str) -> Iterator[Database]:
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
     """A migrated SQLite Database only (for tests about SQLite behaviour)."""
-    database = Database(sqlite_url)
-    upgrade(database)
+    database = Database(migrated_sqlite(sqlite_template, tmp_path / "monitor.db"))
     yield database
     database.dispose()

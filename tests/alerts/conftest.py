@@ -25,9 +25,8 @@ from monitor.alerts.delivery import RetryPolicy
 from monitor.alerts.outbox import enqueue_story_alerts
 from monitor.config import MonitorConfig
 from monitor.db.engine import Database
-from monitor.db.migrate import upgrade
 from monitor.db.models import Article, Story
-from tests.conftest import POSTGRES_ADMIN_URL, _postgres_admin
+from tests.conftest import migrated_sqlite
 
 FAST_RETRY = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.05)
 NOW = datetime.now(UTC)
@@ -237,38 +236,23 @@ def make_config(
 
 
 @pytest.fixture
-def alerts_db(tmp_path: Path) -> Iterator[Database]:
+def alerts_db(tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
     """A migrated SQLite database in a temporary file."""
-    database = Database(f"sqlite:///{tmp_path / 'alerts.db'}")
-    upgrade(database)
+    database = Database(migrated_sqlite(sqlite_template, tmp_path / "alerts.db"))
     yield database
     database.dispose()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def any_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """A migrated database on SQLite and on PostgreSQL (``alerts_test_<random>``, dropped after)."""
+    """A migrated database on SQLite and on PostgreSQL (a database of its own, dropped after)."""
     if request.param == "sqlite":
-        database = Database(f"sqlite:///{tmp_path / 'alerts.db'}")
-        upgrade(database)
-        yield database
-        database.dispose()
-        return
-    try:
-        admin = _postgres_admin()
-    except Exception as exc:
-        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_ADMIN_URL}: {str(exc).splitlines()[0]}")
-    name = f"alerts_test_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    database = Database(f"{POSTGRES_ADMIN_URL.rsplit('/', 1)[0]}/{name}")
-    try:
-        upgrade(database)
-        yield database
-    finally:
-        database.dispose()
-        with _postgres_admin() as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        url = migrated_sqlite(request.getfixturevalue("sqlite_template"), tmp_path / "alerts.db")
+    else:
+        url = str(request.getfixturevalue("migrated_postgres_url"))
+    database = Database(url)
+    yield database
+    database.dispose()
 
 
 StoryFactory = Callable[..., int]

@@ -4,6 +4,7 @@ scheduler (APScheduler's loop, job store and executor), never by real waiting.""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -122,7 +123,13 @@ def _start(scheduler: DaemonScheduler, schedule: str, clock: Clock) -> Submissio
 
 
 def _process(scheduler: DaemonScheduler) -> None:
-    """One pass of the scheduler's loop at the controlled time (what its thread does)."""
+    """One pass of the scheduler's loop at the controlled time (what its thread does), once the
+    runs already submitted have finished: with ``max_instances = 1`` a run still in the
+    executor's thread (a busy machine) would make APScheduler skip the next one."""
+    executor = scheduler._lookup_executor("default")
+    deadline = time.monotonic() + 30
+    while any(executor._instances.values()) and time.monotonic() < deadline:
+        time.sleep(0.005)
     scheduler._process_jobs()
 
 

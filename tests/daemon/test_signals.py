@@ -38,7 +38,8 @@ def test_sighup_reloads_and_sigterm_stops(
         write_config(sqlite_db.url, [source("b", "every 2 hours")])
         daemon.send_signal(signal.SIGHUP)
         assert wait_for(lambda: "crawl:b" in job_ids() and "crawl:a" not in job_ids(), 30)
-        assert "config reloaded" in log.read_text()
+        # the jobs are stored before the line is logged: wait for it, too
+        assert wait_for(lambda: "config reloaded" in log.read_text(), 30), log.read_text()
 
         path.write_text("[daemon]\nlease_seconds = 'soon'\n", encoding="utf-8")
         daemon.send_signal(signal.SIGHUP)

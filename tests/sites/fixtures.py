@@ -19,6 +19,7 @@ from monitor.db.engine import Database
 from monitor.db.migrate import upgrade
 from monitor.db.models import Article, CrawlRun, HttpCacheEntry
 from monitor.demo.site import NewsWeb
+from tests.conftest import migrated_sqlite
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -47,12 +48,16 @@ def _toml(value: Any) -> str:
 class CrawlEnv:
     """A temporary config + SQLite database, and crawls of it in a child process."""
 
-    def __init__(self, tmp_path: Path, db_url: str | None = None) -> None:
+    def __init__(
+        self, tmp_path: Path, db_url: str | None = None, *, migrated: bool = False
+    ) -> None:
+        """``migrated``: the database at ``db_url`` is already at head (a copied template)."""
         self.tmp_path = tmp_path
         self.db_url = db_url or f"sqlite:///{tmp_path / 'monitor.db'}"
         self.config_path = tmp_path / "monitor.toml"
         self.db = Database(self.db_url)
-        upgrade(self.db)
+        if not migrated:
+            upgrade(self.db)
         self.last_stderr = ""
 
     def write_config(
@@ -115,9 +120,9 @@ def news_web() -> Iterator[NewsWeb]:
 
 
 @pytest.fixture
-def postgres_crawl_env(tmp_path: Path, postgres_url: str) -> Iterator[CrawlEnv]:
+def postgres_crawl_env(tmp_path: Path, migrated_postgres_url: str) -> Iterator[CrawlEnv]:
     """Like ``crawl_env``, on a fresh PostgreSQL database of its own."""
-    env = CrawlEnv(tmp_path, postgres_url)
+    env = CrawlEnv(tmp_path, migrated_postgres_url, migrated=True)
     try:
         yield env
     finally:
@@ -125,9 +130,10 @@ def postgres_crawl_env(tmp_path: Path, postgres_url: str) -> Iterator[CrawlEnv]:
 
 
 @pytest.fixture
-def crawl_env(tmp_path: Path) -> Iterator[CrawlEnv]:
+def crawl_env(tmp_path: Path, sqlite_template: Path) -> Iterator[CrawlEnv]:
     """A migrated SQLite database and a config file in the test's temporary folder."""
-    env = CrawlEnv(tmp_path)
+    url = migrated_sqlite(sqlite_template, tmp_path / "monitor.db")
+    env = CrawlEnv(tmp_path, url, migrated=True)
     try:
         yield env
     finally:
