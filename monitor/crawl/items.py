@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from enum import StrEnum
 
@@ -41,18 +41,6 @@ class ArticlePage:
     step: int | None = None  # the revalidation step this fetch completes
 
     def to_fetched_page(self) -> FetchedPage:
-        """The plain, picklable input of :func:`monitor.processing.analyze_page`."""
-        return FetchedPage(
-            url=self.url,
-            body=self.body,
-            source_name=self.source_name,
-            final_url=self.final_url,
-            content_type=self.content_type,
-            listed_title=self.listed_title,
-            listed_published_at=self.listed_published_at,
-            listed_date_method=self.listed_date_method,
-            discovered_from=self.discovered_from,
-            etag=self.etag,
-            last_modified=self.last_modified,
-            fetched_at=self.fetched_at,
-        )
+        """The plain, picklable input of :func:`monitor.processing.analyze_page`: every field
+        of :class:`FetchedPage`, taken from this item by name (the item adds crawl state)."""
+        return FetchedPage(**{f.name: getattr(self, f.name) for f in fields(FetchedPage)})
