@@ -17,7 +17,7 @@ import concurrent.futures
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import UsageError
@@ -256,3 +256,16 @@ def count(stats: StatsCollector, name: str, amount: int = 1) -> None:
 def count_drop(stats: StatsCollector, reason: str, amount: int = 1) -> None:
     """Count a dropped item by reason (``monitor/dropped/<reason>``: ``dropped_<reason>``)."""
     stats.inc_value(f"monitor/dropped/{reason}", amount)
+
+
+class CrawlComponent:
+    """A Scrapy component of a monitor crawl (middleware, pipeline, extension): built by
+    ``from_crawler`` with the crawler and its :class:`CrawlContext`."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.context: CrawlContext = crawl_context(crawler)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        return cls(crawler)

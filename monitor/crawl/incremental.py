@@ -23,7 +23,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
-from monitor.crawl.context import CrawlContext, count, crawl_context
+from monitor.crawl.context import CrawlComponent, CrawlContext, count, crawl_context
 from monitor.crawl.items import FetchKind
 from monitor.db.engine import Database
 from monitor.db.models import HttpCacheEntry, utcnow
@@ -47,16 +47,8 @@ def _canonical(url: str) -> str | None:
         return None
 
 
-class ConditionalGetMiddleware:
+class ConditionalGetMiddleware(CrawlComponent):
     """Conditional requests from stored validators."""
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.context: CrawlContext = crawl_context(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> ConditionalGetMiddleware:
-        return cls(crawler)
 
     async def process_request(self, request: Request) -> None:
         meta = request.meta
@@ -84,18 +76,10 @@ class ConditionalGetMiddleware:
         return self.crawler.stats
 
 
-class SeenUrlMiddleware:
+class SeenUrlMiddleware(CrawlComponent):
     """Drop article requests for URLs already fetched or stored (batched look-ups)."""
 
     BATCH = 500
-
-    def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.context: CrawlContext = crawl_context(crawler)
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> SeenUrlMiddleware:
-        return cls(crawler)
 
     async def process_spider_output(
         self, response: Response, result: AsyncIterator[Any]

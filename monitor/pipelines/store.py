@@ -32,12 +32,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from monitor.config import MonitorConfig
 from monitor.crawl.context import (
-    CrawlContext,
+    CrawlComponent,
     add_error,
     await_future,
     count,
     count_drop,
-    crawl_context,
 )
 from monitor.crawl.items import ArticlePage, FetchKind
 from monitor.errors import DatabaseError
@@ -337,19 +336,14 @@ class WorkerPool:
             executor.shutdown(wait=True, cancel_futures=True)
 
 
-class StorePipeline:
+class StorePipeline(CrawlComponent):
     """Analyse and store each ArticlePage in a worker process; count the outcome; drop (with a
     counted reason) what was not stored."""
 
     def __init__(self, crawler: Crawler) -> None:
-        self.crawler = crawler
-        self.context: CrawlContext = crawl_context(crawler)
+        super().__init__(crawler)
         self.query = self.context.runtime.query
         self.store_failed = False  # one ERROR line per crawl, WARNINGs after
-
-    @classmethod
-    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
-        return cls(crawler)
 
     def _failed(self, item: ArticlePage) -> None:
         """Keep the feed/sitemap that listed a failed page from being marked unchanged."""
