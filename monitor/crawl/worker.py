@@ -429,12 +429,19 @@ class CrawlWorker:
         from twisted.internet.threads import deferToThread
 
         ids = list(self.polls)
-        names = [source_lease_name(p.claim.source_name) for p in self.polls.values() if p.source]
+        held = {
+            source_lease_name(p.claim.source_name): poll_id
+            for poll_id, p in self.polls.items()
+            if p.source
+        }
 
         def _beat() -> None:
             heartbeat_polls(self.db, self.holder, ids)
-            for lost in renew_leases(self.db, names, self.holder, self.ttl):
-                log.warning("lost the lease %s", lost)
+            for lost in renew_leases(self.db, list(held), self.holder, self.ttl):
+                # A poll that finished since the snapshot gave its lease back with its outcome:
+                # only a poll still running has really lost its lease.
+                if held[lost] in self.polls and held[lost] not in self._ended:
+                    log.warning("lost the lease %s", lost)
 
         deferToThread(_beat).addErrback(lambda f: log.warning("heartbeat failed: %s", f.value))
 
