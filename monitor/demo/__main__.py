@@ -123,26 +123,24 @@ DAEMON_SCHEDULE = "every 5 seconds"
 DAEMON_WAIT_SECONDS = 120.0
 
 
-def _stored_titles(config: Path) -> set[str]:
-    from sqlalchemy import select
-
-    from monitor.config import load_config
-    from monitor.db.engine import Database
-    from monitor.db.models import Article
-
-    db = Database(load_config(config).database.url)
-    try:
-        with db.session() as session:
-            return {str(title) for title in session.scalars(select(Article.title))}
-    finally:
-        db.dispose()
-
-
 def run_daemon_until_stored(config: Path, title: str) -> int:
     """The embedded deployment: ``monitor run`` (scheduler + one local crawl worker) until the
     article published meanwhile is stored, then a graceful stop (SIGTERM); its exit status."""
     import signal
     import time
+
+    from sqlalchemy import func, select
+
+    from monitor.config import load_config
+    from monitor.db.engine import Database
+    from monitor.db.models import Article
+
+    db = Database(load_config(config).database.url)  # one engine for every look below
+
+    def stored() -> bool:
+        with db.session() as session:
+            found = session.scalar(select(func.count()).where(Article.title == title))
+            return bool(found)
 
     print(f"\n$ monitor --config {config.name} run    (stopped with SIGTERM once it is stored)")
     env = {k: v for k, v in os.environ.items() if not k.startswith("MONITOR_")}
@@ -155,7 +153,7 @@ def run_daemon_until_stored(config: Path, title: str) -> int:
     )
     started = time.monotonic()
     try:
-        while title not in _stored_titles(config):
+        while not stored():
             if daemon.poll() is not None:
                 break
             if time.monotonic() - started > DAEMON_WAIT_SECONDS:
@@ -176,7 +174,10 @@ def run_daemon_until_stored(config: Path, title: str) -> int:
     print("daemon log (last lines):")
     for line in lines[-8:]:
         print(f"  {line}")
-    return 0 if title in _stored_titles(config) else 1
+    try:
+        return 0 if stored() else 1
+    finally:
+        db.dispose()
 
 
 DISTRIBUTED_HOWTO = """\
