@@ -15,7 +15,6 @@ unless an analyst promotes it (:mod:`monitor.feedback`).
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -52,6 +51,8 @@ from monitor.extract import (
     DateFinding,
     DateMethod,
     ExtractedArticle,
+    Fault,
+    ParsedPage,
     Skipped,
     TemplateSet,
     clean_page,
@@ -67,9 +68,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# How far apart a feed's date and the page's date may be before we record a disagreement
-# (used when the cleaner does not report ``date_conflict`` itself).
-DATE_DISAGREEMENT = timedelta(hours=36)
 STORY_WINDOW = timedelta(days=30)
 _ARTICLES: Table = Article.__table__  # type: ignore[assignment]
 
@@ -275,13 +273,6 @@ def _trustworthy_canonical(declared: str | None, final_url: str) -> str:
     return final_url
 
 
-def _clean_page_keywords() -> frozenset[str]:
-    return frozenset(inspect.signature(clean_page).parameters)
-
-
-_CLEAN_PAGE_KEYWORDS = _clean_page_keywords()
-
-
 def _listed_date(page: FetchedPage) -> DateFinding | None:
     if page.listed_published_at is None:
         return None
@@ -310,23 +301,27 @@ def analyze_page(
     min_body_chars: int = 400,
     relevance: RelevanceGate | _Default | None = PROCESS_DEFAULT,
     templates: TemplateSet | None = None,
+    parsed: ParsedPage | None = None,
 ) -> PageAnalysis:
     """Clean, match, judge and fingerprint one page; never raises for bad input.
 
     ``relevance``: the stage-2 gate (None: off, every query match is relevant).
     ``templates``: the source's learned template blocks, removed by the cleaner.
+    ``parsed``: the page's body already parsed (by the crawl's pre-check), cleaned in place.
     A page without an article gets ``skip_reason``; an unexpected error (a bug) is logged
     with its traceback and returned as ``error``, never disguised as a skip.
     """
     final_url = page.final_url or page.url
     result: ExtractedArticle | Skipped
-    options: dict[str, Any] = {"content_type": page.content_type, "min_body_chars": min_body_chars}
-    if templates is not None:
-        options["templates"] = templates
-    if "listed_date" in _CLEAN_PAGE_KEYWORDS:
-        options["listed_date"] = _listed_date(page)
     try:
-        result = clean_page(page.body, final_url, **options)
+        result = clean_page(
+            page.body if parsed is None else parsed,
+            final_url,
+            content_type=page.content_type,
+            min_body_chars=min_body_chars,
+            templates=templates,
+            listed_date=_listed_date(page),
+        )
     except Exception as exc:  # boundary: a bug in the cleaner: logged and counted, crawl goes on
         logger.exception("cannot analyse %s", final_url[:300])
         return _error_analysis(page, final_url, exc)
@@ -362,14 +357,6 @@ def analyze_page(
         verdict = gate.judge(result.title, result.body, result.language)
     near_miss = verdict is not None and not verdict.relevant
     normalized = normalize_for_fingerprint(result.body)
-    if "date_conflict" in ExtractedArticle.__dataclass_fields__:
-        disagreement = bool(result.date_conflict)
-    else:  # pragma: no cover - a cleaner without its own date reconciliation
-        disagreement = bool(
-            page.listed_published_at
-            and result.published_at
-            and abs(page.listed_published_at - result.published_at) > DATE_DISAGREEMENT
-        )
     snippet = build_snippet(result.body, match.spans) if match.matched else Snippet("", ())
     return PageAnalysis(
         page_url=page.url,
@@ -390,7 +377,7 @@ def analyze_page(
         snippet_spans=snippet.spans,
         fingerprint=content_fingerprint(result.body, normalized=normalized),
         minhash=minhash_signature(result.body, normalized=normalized) if match.matched else None,
-        date_disagreement=disagreement,
+        date_disagreement=result.date_conflict,
     )
 
 
@@ -415,6 +402,7 @@ def analyze_for_source(
     *,
     relevance: RelevanceGate | _Default | None = PROCESS_DEFAULT,
     cache: TemplateCache | None = None,
+    parsed: ParsedPage | None = None,
 ) -> PageAnalysis:
     """:func:`analyze_page` with the page's source's learned templates (one read).
 
@@ -422,7 +410,7 @@ def analyze_for_source(
     ``monitor reprocess``.
     """
     templates = source_templates(db, page.source_name, cache)
-    return analyze_page(page, query_source, relevance=relevance, templates=templates)
+    return analyze_page(page, query_source, relevance=relevance, templates=templates, parsed=parsed)
 
 
 @dataclass
@@ -487,10 +475,11 @@ class ArticleStore:
         query_source: str,
         *,
         relevance: RelevanceGate | _Default | None = PROCESS_DEFAULT,
+        parsed: ParsedPage | None = None,
     ) -> PageAnalysis:
         """:func:`analyze_page` with the source's learned templates (cached per source)."""
         return analyze_for_source(
-            self.db, page, query_source, relevance=relevance, cache=self.templates
+            self.db, page, query_source, relevance=relevance, cache=self.templates, parsed=parsed
         )
 
     @property
@@ -580,6 +569,7 @@ class ArticleStore:
         except Exception as exc:  # boundary: the page is stored; the re-clean is retried later
             logger.exception("re-cleaning %s after a new template failed", source_name)
             result.detail["reclean_error"] = f"{type(exc).__name__}: {exc}"[:300]
+            result.detail["faults"] = [*result.detail.get("faults", ()), str(Fault.RECLEAN)]
         else:
             result.detail["recleaned"] = getattr(summary, "pages", None)
 

@@ -24,10 +24,13 @@ from typing import Any
 from scrapy import Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response
+from sqlalchemy.exc import SQLAlchemyError
 
-from monitor.crawl.context import ERRORS_KEY, crawl_context
+from monitor.crawl.context import ERRORS_KEY, count, crawl_context
 from monitor.db.models import RunStatus
 from monitor.db.repository import start_crawl_run
+from monitor.errors import DatabaseError
+from monitor.extract.outcomes import Fault
 from monitor.stories.outcomes import StoreOutcome
 
 logger = logging.getLogger(__name__)
@@ -68,6 +71,8 @@ def counts_from_stats(stats: dict[str, Any]) -> dict[str, int]:
             counts[f"skipped_{key.split('/', 2)[2]}"] = value
         elif key.startswith("monitor/dropped/"):
             counts[f"dropped_{key.split('/', 2)[2]}"] = value
+        elif key.startswith("monitor/faults/"):
+            counts[f"fault_{key.split('/', 2)[2]}"] = value
         elif key.startswith("monitor/outcome/"):
             counts[key.split("/", 2)[2]] = value
         elif key.startswith("monitor/"):
@@ -181,7 +186,9 @@ class CrawlRunRecorder:
             return
         try:
             self.progress(self.source.name, event, self._snapshot())
-        except Exception:  # boundary: a progress printer must never break the crawl
+        except Exception:  # boundary: a progress printer must never break the crawl; counted
+            assert self.crawler.stats is not None
+            count(self.crawler.stats, f"faults/{Fault.PROGRESS}")
             logger.exception("progress callback failed")
 
     def _documents(self, reason: str) -> list[Any]:
@@ -217,10 +224,8 @@ class CrawlRunRecorder:
                     errors=errors,
                     documents=documents,
                 )
-            except Exception as exc:  # boundary: the crawl is over; the run row stays open
-                logger.error(
-                    "cannot record crawl run %s: %s", self.record.run_id, exc, exc_info=True
-                )
+            except (SQLAlchemyError, DatabaseError) as exc:  # the run is marked interrupted later
+                logger.error("cannot record crawl run %s: %s", self.record.run_id, exc)
         self._emit("finished")
 
 

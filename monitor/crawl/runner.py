@@ -19,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from monitor.config import MonitorConfig, SourceConfig
 from monitor.db.engine import Database
 from monitor.db.leases import (
@@ -30,6 +32,7 @@ from monitor.db.leases import (
 )
 from monitor.db.models import RunStatus
 from monitor.db.repository import mark_abandoned_runs
+from monitor.errors import DatabaseError
 
 logger = logging.getLogger(__name__)
 
@@ -115,8 +118,8 @@ def run_crawl(
         for source in held:
             try:
                 release_lease(db, source_lease_name(source.name), holder)
-            except Exception as exc:  # boundary: cleanup; the lease expires on its own
-                logger.error("cannot release the lease of %s: %s", source.name, exc, exc_info=True)
+            except (SQLAlchemyError, DatabaseError) as exc:  # the lease expires on its own
+                logger.error("cannot release the lease of %s: %s", source.name, exc)
         runtime.close()
     return [summaries[s.name] for s in sources]
 

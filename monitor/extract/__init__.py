@@ -4,7 +4,8 @@ Public API::
 
     clean_page(html, url=None, *, content_type=None, min_body_chars=400,
                templates=None, listed_date=None) -> ExtractedArticle | Skipped
-    Access, SkipReason (outcomes), DateMethod, DateFinding (dates), TemplateSet (templates)
+    parse_page(html, content_type=None) -> ParsedPage | Skipped  (parse once, clean later)
+    Access, SkipReason, Fault (outcomes), DateMethod, DateFinding (dates), TemplateSet (templates)
     decode_html(body, content_type_header) -> str
     looks_like_html(body) -> bool
     format_seed(title, paragraphs) -> str
@@ -13,15 +14,17 @@ Public API::
 from .clean import (
     SKIP_REASONS,
     ExtractedArticle,
+    ParsedPage,
     Skipped,
     clean_page,
     format_seed,
     normalize_paragraph,
+    parse_page,
 )
 from .dates import ArticleDates, DateFinding, DateMethod
 from .decode import decode_html, looks_like_html
 from .metadata import PageMetadata, extract_page_metadata
-from .outcomes import Access, SkipReason
+from .outcomes import Access, Fault, SkipReason
 from .templates import TemplateSet
 
 __all__ = [
@@ -31,7 +34,9 @@ __all__ = [
     "DateFinding",
     "DateMethod",
     "ExtractedArticle",
+    "Fault",
     "PageMetadata",
+    "ParsedPage",
     "SkipReason",
     "Skipped",
     "TemplateSet",
@@ -41,4 +46,5 @@ __all__ = [
     "format_seed",
     "looks_like_html",
     "normalize_paragraph",
+    "parse_page",
 ]

@@ -27,10 +27,11 @@ blank line; NFC, LF only, whitespace collapsed, no trailing newline.
 from __future__ import annotations
 
 import html as html_lib
+import logging
 import re
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -47,17 +48,21 @@ from .control import strip_control, strip_control_optional
 from .dates import DateFinding, DateMethod
 from .decode import decode_html, looks_like_html
 from .metadata import PageMetadata, extract_page_metadata, guess_language
-from .outcomes import Access, SkipReason
+from .outcomes import Access, Fault, SkipReason
 from .templates import TemplateSet, candidate_blocks
 
 __all__ = [
     "SKIP_REASONS",
     "ExtractedArticle",
+    "ParsedPage",
     "Skipped",
     "clean_page",
     "format_seed",
     "normalize_paragraph",
+    "parse_page",
 ]
+
+log = logging.getLogger(__name__)
 
 SKIP_REASONS: frozenset[str] = frozenset(SkipReason)
 
@@ -127,6 +132,8 @@ class ExtractedArticle:
     # The template fingerprints the page was cleaned with (to spot a page cleaned with an
     # older set than the one its source has when it is stored).
     templates_applied: frozenset[str] = frozenset()
+    # Optional steps that failed on this page (logged where they failed; the crawl counts them).
+    faults: tuple[Fault, ...] = ()
 
     @property
     def paragraphs(self) -> list[str]:
@@ -144,6 +151,33 @@ class Skipped:
     """A page that yields no article, and why."""
 
     reason: SkipReason
+
+
+@dataclass
+class ParsedPage:
+    """A page decoded and parsed once (:func:`parse_page`): the query pre-check reads its
+    tree, then :func:`clean_page` takes it. Cleaning changes the tree, so it is taken once."""
+
+    tree: HtmlElement | None
+    faults: tuple[Fault, ...] = ()
+    _taken: bool = field(default=False, repr=False)
+
+    def take(self) -> HtmlElement | None:
+        """The tree, for the one cleaning that may change it."""
+        if self._taken:
+            raise ValueError("this parsed page was cleaned already (its tree is changed)")
+        self._taken = True
+        return self.tree
+
+
+def parse_page(html: str | bytes, content_type: str | None = None) -> ParsedPage | Skipped:
+    """Decode (bytes, with ``content_type``'s charset) and parse a page once; a page that is
+    no HTML or empty is its :class:`Skipped`."""
+    prepared = _prepare_text(html, content_type)
+    if isinstance(prepared, Skipped):
+        return prepared
+    text, faults = prepared
+    return ParsedPage(_load_tree(text), faults)
 
 
 def normalize_paragraph(text: str) -> str:
@@ -491,7 +525,10 @@ def _load_tree(text: str) -> HtmlElement | None:
     return tree
 
 
-def _prepare_text(html: str | bytes, content_type: str | None) -> str | Skipped:
+def _prepare_text(
+    html: str | bytes, content_type: str | None
+) -> tuple[str, tuple[Fault, ...]] | Skipped:
+    faults: tuple[Fault, ...] = ()
     if content_type and content_type.strip().lower().startswith(_NOT_HTML_CONTENT_TYPES):
         return Skipped(SkipReason.NOT_HTML)
     if isinstance(html, bytes):
@@ -499,7 +536,11 @@ def _prepare_text(html: str | bytes, content_type: str | None) -> str | Skipped:
             return Skipped(SkipReason.EMPTY)
         if not looks_like_html(html):
             return Skipped(SkipReason.NOT_HTML)
-        text = decode_html(html, content_type)
+        try:
+            text = decode_html(html, content_type)
+        except Exception:  # boundary: a decoder's bug must not lose the page; counted
+            log.exception("cannot decode a %d-byte page; UTF-8 with replacements", len(html))
+            text, faults = html.decode("utf-8", errors="replace"), (Fault.DECODE,)
     else:
         text = html
         if not text.strip():
@@ -509,7 +550,7 @@ def _prepare_text(html: str | bytes, content_type: str | None) -> str | Skipped:
             return Skipped(SkipReason.NOT_HTML)
         if "<" not in head:
             return Skipped(SkipReason.NOT_HTML)
-    return text[:MAX_HTML_CHARS]
+    return text[:MAX_HTML_CHARS], faults
 
 
 def _drop_leading_title(paragraphs: list[str], title: str) -> list[str]:
@@ -573,17 +614,17 @@ def _teaser(paragraphs: list[str], meta: PageMetadata) -> list[str]:
 
 
 def _extract(
-    html: str | bytes,
+    html: str | bytes | ParsedPage,
     url: str | None,
     content_type: str | None,
     min_body_chars: int,
     templates: TemplateSet | None,
     listed_date: DateFinding | None,
 ) -> ExtractedArticle | Skipped:
-    prepared = _prepare_text(html, content_type)
-    if isinstance(prepared, Skipped):
-        return prepared
-    tree = _load_tree(prepared)
+    parsed = html if isinstance(html, ParsedPage) else parse_page(html, content_type)
+    if isinstance(parsed, Skipped):
+        return parsed
+    tree = parsed.take()
     if tree is None or not isinstance(tree, HtmlElement):
         return Skipped(SkipReason.NO_ARTICLE)
     body_el = tree.find("body")
@@ -656,11 +697,12 @@ def _extract(
         block_texts=tuple(text[:160] for text in blocks.values()),
         template_blocks_removed=removed,
         templates_applied=templates.fingerprints if templates else frozenset(),
+        faults=parsed.faults + meta.faults,
     )
 
 
 def clean_page(
-    html: str | bytes,
+    html: str | bytes | ParsedPage,
     url: str | None = None,
     *,
     content_type: str | None = None,
@@ -671,10 +713,11 @@ def clean_page(
     """Extract the article of one page, or say why it was skipped.
 
     ``html`` may be raw response bytes (decoded with ``content_type``'s charset, see
-    :func:`decode_html`) or text. ``templates``: the site's learned template blocks, removed
-    before the boilerplate rules. ``listed_date``: the feed's or sitemap's date for the page
-    (see :mod:`.dates`). A paywalled or consent-walled page is kept with its headline and
-    teaser and ``access`` set. Bad input is a :class:`Skipped`; an unexpected failure inside
-    the parser or trafilatura raises, so the caller (``analyze_page``) logs and counts it.
+    :func:`decode_html`), text, or a :class:`ParsedPage` the caller parsed (and read) already.
+    ``templates``: the site's learned template blocks, removed before the boilerplate rules.
+    ``listed_date``: the feed's or sitemap's date for the page (see :mod:`.dates`). A
+    paywalled or consent-walled page is kept with its headline and teaser and ``access`` set.
+    Bad input is a :class:`Skipped`; an unexpected failure inside the parser or trafilatura
+    raises, so the caller (``analyze_page``) logs and counts it.
     """
     return _extract(html, url, content_type, min_body_chars, templates, listed_date)

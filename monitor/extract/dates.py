@@ -21,6 +21,8 @@ from typing import Any, Literal
 from dateutil import parser as date_parser
 from lxml.html import HtmlElement
 
+from .outcomes import Fault
+
 __all__ = [
     "CONFLICT_AFTER",
     "ArticleDates",
@@ -166,15 +168,19 @@ def meta_findings(ld: Mapping[str, Any] | None, tags: Mapping[str, str]) -> list
     return findings
 
 
-def htmldate_finding(tree: HtmlElement, url: str | None) -> DateFinding | None:
-    """htmldate's guess of the original publication date (fast mode), or None."""
-    try:
-        from htmldate import find_date
+def htmldate_finding(tree: HtmlElement, url: str | None) -> DateFinding | Fault | None:
+    """htmldate's guess of the original publication date (fast mode), or None.
 
+    ``Fault.HTMLDATE`` when htmldate raised (logged with its traceback): the guess is optional,
+    so the page goes on without it, and the caller counts the fault.
+    """
+    from htmldate import find_date
+
+    try:
         found = find_date(tree, extensive_search=False, original_date=True, url=url)
-    except Exception:  # boundary: htmldate raises assorted errors on odd pages; a guess is optional
+    except Exception:  # boundary: htmldate raises assorted errors on odd pages; counted
         log.warning("htmldate failed on %s", url, exc_info=True)
-        return None
+        return Fault.HTMLDATE
     parsed = parse_date(found) if found else None
     return DateFinding(parsed, DateMethod.HTMLDATE) if parsed else None
 

@@ -15,7 +15,6 @@ Decoding order (first that works wins), see :func:`decode_html`:
 from __future__ import annotations
 
 import codecs
-import logging
 import re
 
 from w3lib.encoding import (
@@ -53,7 +52,6 @@ _UTF16_32_BOMS: tuple[bytes, ...] = (
     codecs.BOM_UTF16_LE,
     codecs.BOM_UTF16_BE,
 )
-log = logging.getLogger(__name__)
 
 _SNIFF_BYTES = 4096
 _UTF8_NAMES = frozenset({"utf-8", "utf8", "utf_8"})
@@ -139,28 +137,28 @@ def _guess(body: bytes) -> str | None:
 
 
 def decode_html(body: bytes, content_type_header: str | None) -> str:
-    """Decode an HTML response body to text; never raises (see module docstring for order)."""
-    try:
-        text = _bom_decode(body)
+    """Decode an HTML response body to text (see module docstring for the order).
+
+    Bad bytes never raise (the last step replaces them); an exception here is a bug in a
+    decoder, which :func:`monitor.extract.clean.parse_page` logs and counts.
+    """
+    text = _bom_decode(body)
+    if text is not None:
+        return text
+    text = _strict(body, "utf-8")
+    if text is not None:
+        return text
+    declared = [
+        _normalise(http_content_type_encoding(content_type_header)),
+        _normalise(html_body_declared_encoding(body[:_SNIFF_BYTES])),
+    ]
+    for codec in declared:
+        if codec is None or codec in _UTF8_NAMES:
+            continue
+        text = _strict(body, codec)
         if text is not None:
             return text
-        text = _strict(body, "utf-8")
-        if text is not None:
-            return text
-        declared = [
-            _normalise(http_content_type_encoding(content_type_header)),
-            _normalise(html_body_declared_encoding(body[:_SNIFF_BYTES])),
-        ]
-        for codec in declared:
-            if codec is None or codec in _UTF8_NAMES:
-                continue
-            text = _strict(body, codec)
-            if text is not None:
-                return text
-        text = _guess(body)
-        if text is not None:
-            return text
-        return body.decode("cp1252", errors="replace")
-    except Exception:  # boundary: a page is always text, even when a decoder has a bug
-        log.exception("cannot decode a %d-byte page; UTF-8 with replacements", len(body))
-        return body.decode("utf-8", errors="replace")
+    text = _guess(body)
+    if text is not None:
+        return text
+    return body.decode("cp1252", errors="replace")

@@ -20,6 +20,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml.html import HtmlElement
 
 from .dates import ArticleDates, DateFinding, htmldate_finding, meta_findings, resolve
+from .outcomes import Fault
 
 __all__ = [
     "ARTICLE_TYPES",
@@ -88,6 +89,7 @@ class PageMetadata:
     # The page declares itself an article (JSON-LD Article type or og:type=article).
     declares_article: bool = False
     date_findings: tuple[DateFinding, ...] = ()
+    faults: tuple[Fault, ...] = ()  # optional steps that failed (logged; counted by the crawl)
 
     def dates(self, listed: DateFinding | None = None) -> ArticleDates:
         """Publication/modification dates from the page's findings and the listing's date."""
@@ -271,9 +273,12 @@ def extract_page_metadata(
             authors = [meta_author.removeprefix("By ").removeprefix("by ")]
 
     findings = meta_findings(ld, tags)
+    faults: tuple[Fault, ...] = ()
     if not any(f.kind == "published" for f in findings):
         guessed = htmldate_finding(tree, url)
-        if guessed is not None:
+        if isinstance(guessed, Fault):
+            faults = (guessed,)
+        elif guessed is not None:
             findings.append(guessed)
     published = resolve(findings).published_at
 
@@ -308,4 +313,5 @@ def extract_page_metadata(
         accessible_for_free=free if isinstance(free, bool) else None,
         declares_article=ld is not None or (tags.get("og:type") or "").lower() == "article",
         date_findings=tuple(findings),
+        faults=faults,
     )

@@ -1,6 +1,7 @@
 """The raw text of a page for the query pre-check: everything a cleaner could take text from.
 
-Built from the same decoding and the same parse as :func:`monitor.extract.clean_page`, and a
+Read from the page's one parse (:func:`monitor.extract.parse_page`, which
+:func:`monitor.extract.clean_page` then cleans: the pre-check only reads the tree), and a
 superset of what it can output: every text node (but code: scripts and styles), the attributes
 that carry text (``content``, ``alt``, ``title``…), JSON-LD strings (decoded, entities
 unescaped, embedded tags removed), joined with nothing in between, so a word the cleaner
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import html as html_lib
 import json
-import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -20,11 +20,9 @@ from typing import Any
 from lxml import etree
 
 from monitor.extract.boilerplate import has_consent_marker, has_paywall_marker
-from monitor.extract.clean import _INVISIBLE_RE, Skipped, _load_tree, _prepare_text
+from monitor.extract.clean import _INVISIBLE_RE, ParsedPage, Skipped, parse_page
 from monitor.extract.control import _CONTROL_RE, _ESCAPE_SEQUENCE_RE
 from monitor.query.precheck import PreCheck
-
-logger = logging.getLogger(__name__)
 
 # Attributes that hold URLs, styles or identifiers: no cleaner outputs them as text.
 _NOT_TEXT_ATTRIBUTES = frozenset(
@@ -71,15 +69,14 @@ def _json_ld_strings(raw: str) -> Iterator[str]:
             yield _TAG_RE.sub("", text)
 
 
-def raw_page_text(body: bytes, content_type: str | None = None) -> str | None:
+def raw_page_text(page: bytes | ParsedPage, content_type: str | None = None) -> str | None:
     """The page's raw text, or None when it is no HTML page the cleaner would read (the full
-    path then decides, and records its own skip reason)."""
-    prepared = _prepare_text(body, content_type)
-    if isinstance(prepared, Skipped):
+    path then decides, and records its own skip reason). ``page``: the response body (decoded
+    with ``content_type``'s charset) or its :class:`ParsedPage`, which is only read."""
+    parsed = page if isinstance(page, ParsedPage) else parse_page(page, content_type)
+    if isinstance(parsed, Skipped) or parsed.tree is None:
         return None
-    tree = _load_tree(prepared)
-    if tree is None:
-        return None
+    tree = parsed.tree
     # XPath (in C): text nodes in document order but code, then text-bearing attribute values.
     parts: list[str] = _TEXT_NODES(tree)
     parts.extend(_TEXT_ATTRIBUTES(tree))
@@ -91,19 +88,18 @@ def raw_page_text(body: bytes, content_type: str | None = None) -> str | None:
     return _DELETED_RE.sub("", text)
 
 
-def page_may_match(precheck: PreCheck, body: bytes, content_type: str | None = None) -> bool:
+def page_may_match(
+    precheck: PreCheck, page: bytes | ParsedPage, content_type: str | None = None
+) -> bool:
     """False only when the page surely cannot match (True when unsure: not HTML, unparsable).
 
     A short page showing a paywall or consent prompt (a wall in place of the article) goes the
     full path, which counts it as skipped with its reason: a source that blocks us must keep
     showing up in its skip share. (Markers are only looked for in pages of up to
     ``WALL_TEXT_CHARS`` characters of raw text: the prompts' regexes are slow on long pages.)
+    An exception is a bug: the caller logs and counts it and sends the page the full path.
     """
-    try:
-        text = raw_page_text(body, content_type)
-    except Exception:  # boundary: never reject on our own failure: the full path decides
-        logger.exception("pre-check failed; the page takes the full path")
-        return True
+    text = raw_page_text(page, content_type)
     if text is None or precheck.may_match(text):
         return True
     if len(text) > WALL_TEXT_CHARS:

@@ -40,6 +40,7 @@ from monitor.crawl.context import (
 )
 from monitor.crawl.items import ArticlePage, FetchKind
 from monitor.errors import DatabaseError
+from monitor.extract import Fault, ParsedPage, parse_page
 from monitor.processing import ArticleStore, FetchedPage, StoreResult
 from monitor.stories.outcomes import StoreOutcome
 
@@ -175,15 +176,19 @@ def _locked(work: Any) -> Any:
         return work()
 
 
-def _precheck_rejects(page: FetchedPage, job: PageJob) -> bool:
+def _precheck_rejects(parsed: ParsedPage, query: str) -> bool:
+    """The pre-check on the page's one parse: True when its raw text cannot match the query.
+
+    Raises only on a bug (the caller logs and counts it and sends the page the full path).
+    """
     from monitor.pipelines.precheck import page_may_match
     from monitor.query.precheck import PreCheck
 
     assert _worker is not None
-    check = _worker.prechecks.get(job.query)
+    check = _worker.prechecks.get(query)
     if check is None:
-        check = _worker.prechecks[job.query] = PreCheck.compile(job.query)
-    return not page_may_match(check, page.body, page.content_type)
+        check = _worker.prechecks[query] = PreCheck.compile(query)
+    return not page_may_match(check, parsed)
 
 
 def _record_after_store(page: FetchedPage, job: PageJob, result: StoreResult) -> None:
@@ -224,27 +229,51 @@ def _record_after_store(page: FetchedPage, job: PageJob, result: StoreResult) ->
     _locked(lambda: _worker.store.db.write(_work))  # type: ignore[union-attr]
 
 
+def _error_result(exc: BaseException, stage: str) -> StoreResult:
+    first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
+    error = f"{type(exc).__name__}: {first}"[:300]
+    return StoreResult(StoreOutcome.ERROR, detail={"error": error, "stage": stage})
+
+
 def process_page(page: FetchedPage, job: PageJob) -> StoreResult:
-    """In a worker: pre-check, analyse and store one page; never raises (errors are results)."""
+    """In a worker: parse once, pre-check, analyse and store one page; never raises (errors
+    are results, and a fault of an optional step is listed in ``detail["faults"]``)."""
     assert _worker is not None, "worker not initialised"
     try:
-        if job.precheck and _precheck_rejects(page, job):
+        parsed = parse_page(page.body, page.content_type)
+    except Exception as exc:  # boundary: a bug in decoding or parsing; counted by the crawl
+        logger.exception("cannot parse %s", page.url[:300])
+        return _error_result(exc, "analysis")
+    faults: list[str] = []
+    try:
+        rejected = False
+        if job.precheck and isinstance(parsed, ParsedPage):
+            try:
+                rejected = _precheck_rejects(parsed, job.query)
+            except Exception:  # boundary: never reject on our own failure; counted
+                logger.exception("pre-check failed on %s; it takes the full path", page.url[:300])
+                faults.append(str(Fault.PRECHECK))
+        if rejected:
             result = StoreResult(
                 StoreOutcome.NOT_MATCHING, detail={"reason": DropReason.PRECHECK.value}
             )
             _locked(lambda: _record_unmatched(page, job))
         else:
             store = _worker.store
-            analysis = store.analyze(page, job.query)  # with the source's learned templates
+            analysis = store.analyze(  # with the source's learned templates
+                page, job.query, parsed=parsed if isinstance(parsed, ParsedPage) else None
+            )
+            if analysis.article is not None:
+                faults.extend(str(fault) for fault in analysis.article.faults)
             result = _locked(lambda: store.store(analysis, kind=job.kind, page=page))
         _record_after_store(page, job, result)
-        return result
     except Exception as exc:  # boundary: the worker process reports; the crawl counts it
         if not isinstance(exc, SQLAlchemyError | DatabaseError):  # a bug: its traceback here
             logger.exception("cannot process %s", page.url[:300])
-        first = (str(getattr(exc, "orig", None) or exc).strip().splitlines() or [""])[0]
-        error = f"{type(exc).__name__}: {first}"[:300]
-        return StoreResult(StoreOutcome.ERROR, detail={"error": error, "stage": "store"})
+        return _error_result(exc, "store")
+    if faults:
+        result.detail["faults"] = [*result.detail.get("faults", ()), *faults]
+    return result
 
 
 def _record_unmatched(page: FetchedPage, job: PageJob) -> None:
@@ -422,6 +451,8 @@ class StorePipeline(CrawlComponent):
             count(stats, "outcome/error")
             self._failed(item)
             raise self._drop(DropReason.ANALYSIS_ERROR, item)
+        for fault in result.detail.get("faults", ()):
+            count(stats, f"faults/{fault}")  # logged with its traceback in the worker
         item.outcome = result.outcome
         count(stats, f"outcome/{result.outcome}")
         reason = result.detail.get("reason") if result.outcome == "skipped" else None
