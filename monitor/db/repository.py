@@ -35,6 +35,11 @@ def _insert(session: Session, model: Any) -> Any:
 
 def source_id(session: Session, name: str, kind: str = "site") -> int:
     """The id of the source called ``name``, created if missing (safe under concurrency)."""
+    # Looked up first: SQLAlchemy caches the SELECT's compiled form, but not an INSERT with
+    # ON CONFLICT's (it compiled again on every page of a crawl).
+    found = session.scalar(select(Source.id).where(Source.name == name))
+    if found is not None:
+        return found
     session.execute(
         _insert(session, Source)
         .values(name=name, kind=kind, created_at=utcnow())

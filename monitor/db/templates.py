@@ -106,7 +106,10 @@ def record_page(
     were not applied (it was analysed before the set reached its process) count as
     ``learned`` too, so the caller's re-clean covers it. Runs inside the caller's transaction.
     """
-    before = load_templates(session, source_id)
+    # Counted once, then kept up to date here (a concurrent writer's uncommitted page was never
+    # visible to this transaction's counts anyway; the next page's count includes it).
+    pages = _page_count(session, source_id)
+    before = _learned(session, source_id, pages)
     distinct = list(dict.fromkeys(f for f in fingerprints if f))
     key = page_key(url)
     inserted = session.execute(
@@ -138,8 +141,8 @@ def record_page(
                 for fp in distinct
             ],
         )
-    _trim_window(session, source_id)
-    after = load_templates(session, source_id)
+    pages = _trim_window(session, source_id, pages + 1)
+    after = _learned(session, source_id, pages)
     learned = (after.fingerprints - before.fingerprints) | _stale(after, distinct, applied)
     return RecordResult(True, after, learned)
 
@@ -153,11 +156,12 @@ def _stale(
     return frozenset(f for f in fingerprints if f in current.fingerprints and f not in applied)
 
 
-def _trim_window(session: Session, source_id: int) -> None:
-    """Drop the source's pages beyond the window, and their blocks from the counts."""
-    excess = _page_count(session, source_id) - WINDOW
+def _trim_window(session: Session, source_id: int, pages: int) -> int:
+    """Drop the source's pages beyond the window (of its ``pages``), and their blocks from the
+    counts; how many pages it has now."""
+    excess = pages - WINDOW
     if excess <= 0:
-        return
+        return pages
     old = session.execute(
         select(TemplatePage.id, TemplatePage.fingerprints)
         .where(TemplatePage.source_id == source_id)
@@ -175,6 +179,7 @@ def _trim_window(session: Session, source_id: int) -> None:
     session.execute(
         delete(TemplateBlock).where(TemplateBlock.source_id == source_id, TemplateBlock.pages <= 0)
     )
+    return pages - len(old)
 
 
 class TemplateCache:

@@ -155,19 +155,6 @@ class PageJob:
     precheck: bool = True
 
 
-def _archive_unmatched_page(page: FetchedPage) -> None:
-    """Keep a page the pre-check rejected in the HTML archive (``[archive]``), as the store
-    keeps every page it analyses: a later query or reprocess can still reach it."""
-    assert _worker is not None
-    store = _worker.store
-    if not store.archive_pages:
-        return
-    from monitor.db.archive import archive_entry, archive_page
-
-    entry = archive_entry(page)
-    store.db.write(lambda session: archive_page(session, entry))
-
-
 def _locked(work: Any) -> Any:
     assert _worker is not None
     if _worker.lock is None:
@@ -277,6 +264,10 @@ def process_page(page: FetchedPage, job: PageJob) -> StoreResult:
 
 
 def _record_unmatched(page: FetchedPage, job: PageJob) -> None:
+    """A page the pre-check rejected: its URLs as seen (not matching), and, with
+    ``[archive]``, its HTML kept as the store keeps every page it analyses (a later query or
+    reprocess can still reach it); one transaction."""
+    from monitor.db.archive import archive_entry, archive_page
     from monitor.db.crawlstate import record_chain
     from monitor.dedup import canonicalize_url
 
@@ -287,9 +278,12 @@ def _record_unmatched(page: FetchedPage, job: PageJob) -> None:
     except ValueError:
         canonical = None
     urls = list(dict.fromkeys((page.url, final)))
-    _archive_unmatched_page(page)
-    _worker.store.db.write(
-        lambda session: record_chain(
+    entry = archive_entry(page) if _worker.store.archive_pages else None
+
+    def _work(session: Any) -> None:
+        if entry is not None:
+            archive_page(session, entry)
+        record_chain(
             session,
             urls,
             outcome=StoreOutcome.NOT_MATCHING,
@@ -298,7 +292,8 @@ def _record_unmatched(page: FetchedPage, job: PageJob) -> None:
             canonical_url=canonical,
             reason=DropReason.PRECHECK.value,
         )
-    )
+
+    _worker.store.db.write(_work)
 
 
 class WorkerPool:

@@ -202,3 +202,18 @@ def test_a_wall_in_place_of_the_article_goes_the_full_path() -> None:
         FetchedPage("https://w.example/a", wall, "s"), DEFAULT_QUERY, relevance=None
     )
     assert full.skip_reason is not None
+
+
+def test_the_deletion_guard_sees_every_character_the_cleaner_deletes() -> None:
+    """``raw_page_text`` skips the deleting regex when its guard finds nothing to delete: the
+    guard must see every character a deletion can start with."""
+    from monitor.pipelines.precheck import _DELETABLE_RE, _DELETED_RE
+
+    missed = [
+        hex(cp)
+        for cp in range(0x10000)
+        if not 0xD800 <= cp <= 0xDFFF
+        and _DELETED_RE.match(chr(cp) + "x")
+        and not _DELETABLE_RE.search(chr(cp))
+    ]
+    assert not missed
