@@ -478,6 +478,12 @@ class ArticleStore:
         parsed: ParsedPage | None = None,
     ) -> PageAnalysis:
         """:func:`analyze_page` with the source's learned templates (cached per source)."""
+        known = self._source_ids.get(page.source_name)
+        templates = self.templates.fresh(known) if known is not None else None
+        if templates is not None:  # the usual case in a crawl: no database read at all
+            return analyze_page(
+                page, query_source, relevance=relevance, templates=templates, parsed=parsed
+            )
         return analyze_for_source(
             self.db, page, query_source, relevance=relevance, cache=self.templates, parsed=parsed
         )

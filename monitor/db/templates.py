@@ -201,6 +201,13 @@ class TemplateCache:
             found = self._sets[source_id] = (now, load_templates(session, source_id))
         return found[1]
 
+    def fresh(self, source_id: int) -> TemplateSet | None:
+        """The source's set when it is loaded and younger than the TTL (no database needed)."""
+        found = self._sets.get(source_id)
+        if found is None or time.monotonic() - found[0] > self.ttl_seconds:
+            return None
+        return found[1]
+
     def note(self, source_id: int, result: RecordResult) -> None:
         """Take the set a committed :func:`record_page` returned."""
         if result.counted:
