@@ -17,6 +17,7 @@ limit cut the crawl short or requests were deferred to the next crawl, else ``ok
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -134,6 +135,11 @@ def run_status(close_reason: str | None, counts: dict[str, int], errors: list[st
     return RunStatus.PARTIAL if errors or cut_short or deferred else RunStatus.OK
 
 
+#: Seconds between two progress events of a source (each page's event cost the crawl a
+#: snapshot of its stats and a flushed JSON line).
+PROGRESS_INTERVAL = 0.25
+
+
 class CrawlRunRecorder:
     """Opens the crawl-run row when the spider opens and closes it with counts and status."""
 
@@ -144,6 +150,7 @@ class CrawlRunRecorder:
         self.trigger = crawler.settings.get("MONITOR_TRIGGER", "manual")
         self.record = RunRecord(self.source.name)
         self.progress: Progress | None = getattr(crawler, "monitor_progress", None)
+        self._last_emit = float("-inf")
         crawler.signals.connect(self.spider_opened, signal=signals.spider_opened)
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
@@ -184,6 +191,10 @@ class CrawlRunRecorder:
     def _emit(self, event: str) -> None:
         if self.progress is None:
             return
+        now = time.monotonic()
+        if event in ("response", "article") and now - self._last_emit < PROGRESS_INTERVAL:
+            return  # a live table refreshes a few times a second; "finished" has the totals
+        self._last_emit = now
         try:
             self.progress(self.source.name, event, self._snapshot())
         except Exception:  # boundary: a progress printer must never break the crawl; counted
