@@ -76,28 +76,6 @@ def _seen_url_upsert(session: Session) -> Any:
     return statement
 
 
-def record_seen_url(
-    session: Session,
-    url: str,
-    *,
-    outcome: str,
-    canonical_url: str | None = None,
-    reason: str | None = None,
-    source_id: int | None = None,
-    article_id: int | None = None,
-) -> None:
-    """Remember that ``url`` was fetched and what came of it (insert or update)."""
-    record_seen_urls(
-        session,
-        [url],
-        outcome=outcome,
-        canonical_url=canonical_url,
-        reason=reason,
-        source_id=source_id,
-        article_id=article_id,
-    )
-
-
 def record_seen_urls(
     session: Session,
     urls: Iterable[str],
@@ -108,7 +86,8 @@ def record_seen_urls(
     source_id: int | None = None,
     article_id: int | None = None,
 ) -> None:
-    """:func:`record_seen_url` for several URLs with the same outcome, in one statement."""
+    """Remember that ``urls`` were fetched and what came of them, all with the same outcome
+    (insert or update, in one statement)."""
     now = utcnow()
     canonical = canonical_url or None
     why = reason[:200] if reason else None

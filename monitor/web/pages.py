@@ -24,7 +24,7 @@ from monitor.web import service
 from monitor.web.api import get_crawler
 from monitor.web.auth import Principal, Role, auth_configured, csrf_token, get_config, get_db
 from monitor.web.auth import require as require_role
-from monitor.web.charts import bar_chart, daily_series
+from monitor.web.charts import Chart, bar_chart, daily_series
 
 router = APIRouter(include_in_schema=False)
 
@@ -452,23 +452,31 @@ def sources_page(
     )
 
 
+def _source_row(
+    request: Request,
+    user: Principal,
+    row: service.SourceRow,
+    *,
+    finished_poll: service.PollView | None = None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """One source's row of the sources table (``finished_poll``: its summary shown in it)."""
+    context = {
+        "row": row,
+        "chart": _source_charts([row])[row.name],
+        "can_admin": user.can(Role.ADMIN),
+        "can_edit": user.can(Role.ANALYST),
+        "finished_poll": finished_poll,
+    }
+    return _render(request, "_source_row.html", user, context, headers=headers)
+
+
 def _source_row_response(
     request: Request, user: Principal, db: Database, config: MonitorConfig, name: str
 ) -> Response:
     if not _is_htmx(request):
         return _back(request, str(request.app.url_path_for("sources")))
-    row = service.source_row(db, config, name)
-    return _render(
-        request,
-        "_source_row.html",
-        user,
-        {
-            "row": row,
-            "chart": _source_charts([row])[row.name],
-            "can_admin": user.can(Role.ADMIN),
-            "can_edit": user.can(Role.ANALYST),
-        },
-    )
+    return _source_row(request, user, service.source_row(db, config, name))
 
 
 @router.post("/sources/{name}/enabled", name="source_enabled")
@@ -551,15 +559,8 @@ def poll_status(
         except NotFoundError:  # the source left the config meanwhile: the box alone
             row = None
         if row is not None:
-            context = {
-                "row": row,
-                "chart": _source_charts([row])[row.name],
-                "can_admin": user.can(Role.ADMIN),
-                "can_edit": user.can(Role.ANALYST),
-                "finished_poll": poll,
-            }
             headers = {"HX-Retarget": "closest tr", "HX-Reswap": "outerHTML"}
-            return _render(request, "_source_row.html", user, context, headers=headers)
+            return _source_row(request, user, row, finished_poll=poll, headers=headers)
     return _render(request, "_poll.html", user, {"poll": poll, "queued": None})
 
 
@@ -588,6 +589,23 @@ def lab_page(
             )
         except InvalidInput as exc:
             error = str(exc)
+    return _lab(request, user, db, q=q, days=days, result=result, chart=chart, error=error)
+
+
+def _lab(
+    request: Request,
+    user: Principal,
+    db: Database,
+    *,
+    q: str,
+    days: int,
+    result: service.LabResult | None,
+    chart: Chart | None,
+    error: str | None,
+    save_name: str = "",
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The query lab page: a query's matches (or its error) and the saved queries."""
     return _render(
         request,
         "lab.html",
@@ -602,7 +620,9 @@ def lab_page(
             "error": error,
             "saved": service.list_saved_queries(db),
             "can_edit": user.can(Role.ANALYST),
+            "save_name": save_name,
         },
+        status_code=status_code,
     )
 
 
@@ -618,22 +638,16 @@ def lab_save(
     try:
         service.save_query(db, name.strip(), q, by=user.name)
     except InvalidInput as exc:
-        return _render(
+        return _lab(
             request,
-            "lab.html",
             user,
-            {
-                "title": "Query lab",
-                "section": "lab",
-                "q": q,
-                "days": 30,
-                "result": None,
-                "chart": None,
-                "error": f"not saved: {exc}",
-                "saved": service.list_saved_queries(db),
-                "can_edit": True,
-                "save_name": name,
-            },
+            db,
+            q=q,
+            days=30,
+            result=None,
+            chart=None,
+            error=f"not saved: {exc}",
+            save_name=name,
             status_code=400,
         )
     target = str(request.app.url_path_for("lab")) + "?" + urlencode({"q": q})
@@ -681,6 +695,20 @@ def digests_page(
     chosen = next((p for p in previews if p.recipient == recipient), None)
     if chosen is None and previews:
         chosen = previews[0]
+    return _digests(request, user, db, config, previews, chosen, test_result=None)
+
+
+def _digests(
+    request: Request,
+    user: Principal,
+    db: Database,
+    config: MonitorConfig,
+    previews: list[service.DigestPreview],
+    chosen: service.DigestPreview | None,
+    *,
+    test_result: service.TestSendResult | None,
+) -> HTMLResponse:
+    """The digests page: ``chosen`` previewed, the outbox log, the test form (and its result)."""
     return _render(
         request,
         "digests.html",
@@ -693,7 +721,7 @@ def digests_page(
             "outbox": service.outbox(db, limit=50),
             "recipients": _recipients(config),
             "can_admin": user.can(Role.ADMIN),
-            "test_result": None,
+            "test_result": test_result,
         },
     )
 
@@ -733,21 +761,8 @@ def digest_test(
     if _is_htmx(request):
         return _render(request, "_test_result.html", user, {"test_result": result})
     previews = service.digest_previews(db, config)
-    return _render(
-        request,
-        "digests.html",
-        user,
-        {
-            "title": "Digests",
-            "section": "digests",
-            "previews": previews,
-            "chosen": next((p for p in previews if p.recipient == recipient), None),
-            "outbox": service.outbox(db, limit=50),
-            "recipients": _recipients(config),
-            "can_admin": True,
-            "test_result": result,
-        },
-    )
+    chosen = next((p for p in previews if p.recipient == recipient), None)
+    return _digests(request, user, db, config, previews, chosen, test_result=result)
 
 
 # --- tokens ----------------------------------------------------------------------------------
@@ -756,6 +771,18 @@ def digest_test(
 @router.get("/tokens", name="page_tokens", response_class=HTMLResponse)
 def tokens_page(request: Request, user: Principal = ADMIN, db: Database = DB) -> HTMLResponse:
     """API keys and feed tokens: create (the secret is shown once), revoke."""
+    return _tokens(request, user, db, created=None)
+
+
+def _tokens(
+    request: Request,
+    user: Principal,
+    db: Database,
+    *,
+    created: tuple[service.TokenView, str] | None,
+    headers: dict[str, str] | None = None,
+) -> HTMLResponse:
+    """The tokens page; ``created``: a new token and its secret, shown this once."""
     return _render(
         request,
         "tokens.html",
@@ -764,8 +791,9 @@ def tokens_page(request: Request, user: Principal = ADMIN, db: Database = DB) ->
             "title": "Tokens",
             "section": "tokens",
             "tokens": service.list_tokens(db),
-            "created": None,
+            "created": created,
         },
+        headers=headers,
     )
 
 
@@ -779,19 +807,8 @@ def token_create(
 ) -> HTMLResponse:
     if role not in ("viewer", "analyst", "admin", "feed"):
         return HTMLResponse("role must be viewer, analyst, admin or feed", status_code=400)
-    view, secret = service.create_token(db, role, label.strip() or role)
-    return _render(
-        request,
-        "tokens.html",
-        user,
-        {
-            "title": "Tokens",
-            "section": "tokens",
-            "tokens": service.list_tokens(db),
-            "created": (view, secret),
-        },
-        headers={"Cache-Control": "no-store"},
-    )
+    created = service.create_token(db, role, label.strip() or role)
+    return _tokens(request, user, db, created=created, headers={"Cache-Control": "no-store"})
 
 
 @router.post("/tokens/{token_id}/revoke", name="page_token_revoke")

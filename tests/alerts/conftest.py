@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from monitor.config import MonitorConfig
 from monitor.db.engine import Database
 from monitor.db.models import Article, Story
 from tests.conftest import migrated_sqlite
+from tests.sites.loopback import LoopbackServer
 
 FAST_RETRY = RetryPolicy(attempts=3, initial_wait=0.01, max_wait=0.05)
 NOW = datetime.now(UTC)
@@ -167,48 +168,37 @@ def hanging_server() -> Iterator[HangingServer]:
         server.close()
 
 
-@dataclass
-class Webhook:
+class Webhook(LoopbackServer):
     """A JSON webhook on 127.0.0.2 recording POSTs; ``fail_next`` answers 500 that many times."""
 
-    port: int
-    posts: list[dict[str, Any]] = field(default_factory=list)
-    fail_next: int = 0
+    methods = ("POST",)
+
+    def __init__(self) -> None:
+        self.posts: list[dict[str, Any]] = []
+        self.fail_next = 0
+        super().__init__("127.0.0.2")
 
     @property
     def url(self) -> str:
         return f"json://127.0.0.2:{self.port}/"
 
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        body = request.rfile.read(int(request.headers.get("Content-Length", 0)))
+        if self.fail_next > 0:
+            self.fail_next -= 1
+            self.send(request, 500, None, b"")
+            return
+        self.posts.append(json.loads(body))
+        self.send(request, 200, "application/json", b"{}")
+
 
 @pytest.fixture
 def webhook() -> Iterator[Webhook]:
-    hook = Webhook(port=free_port("127.0.0.2"))
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            if hook.fail_next > 0:
-                hook.fail_next -= 1
-                self.send_response(500)
-                self.end_headers()
-                return
-            hook.posts.append(json.loads(body))
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.end_headers()
-            self.wfile.write(b"{}")
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer(("127.0.0.2", hook.port), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    hook = Webhook()
     try:
         yield hook
     finally:
-        httpd.shutdown()
-        httpd.server_close()
+        hook.stop()
 
 
 def make_config(

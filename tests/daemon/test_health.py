@@ -23,7 +23,7 @@ from monitor.daemon.housekeeping import run_housekeeping
 from monitor.db.engine import Database
 from monitor.db.leases import acquire_lease, source_lease_name
 from monitor.db.models import Article, CrawlRun, Lease, OperatorAlert, SeenUrl, utcnow
-from monitor.db.repository import record_seen_url, source_id
+from monitor.db.repository import record_seen_urls, source_id
 from tests.daemon.conftest import source
 
 NOW = utcnow()
@@ -180,8 +180,8 @@ def test_housekeeping_retention(db: Database, config: MonitorConfig) -> None:
 
     def _seen(session: Any) -> None:
         for outcome in ("skipped", "not_matching", "new"):
-            record_seen_url(session, f"https://example.org/{outcome}", outcome=outcome)
-            record_seen_url(session, f"https://example.org/{outcome}/recent", outcome=outcome)
+            record_seen_urls(session, [f"https://example.org/{outcome}"], outcome=outcome)
+            record_seen_urls(session, [f"https://example.org/{outcome}/recent"], outcome=outcome)
         session.flush()
         for row in session.scalars(select(SeenUrl).where(~SeenUrl.url.like("%/recent"))):
             row.last_fetched_at = NOW - old

@@ -13,7 +13,7 @@ from sqlalchemy import func, select, text
 from monitor.db.engine import Database
 from monitor.db.leases import acquire_lease, lease_holder, release_lease, renew_lease
 from monitor.db.models import SeenUrl
-from monitor.db.repository import known_urls, record_seen_url
+from monitor.db.repository import known_urls, record_seen_urls
 from monitor.errors import DatabaseError
 from monitor.stories.outcomes import StoreOutcome
 
@@ -29,7 +29,7 @@ def _writer(url: str, worker: int, urls: list[str]) -> None:
     db = Database(url)
     outcome = list(StoreOutcome)[worker]  # each writer its own (valid) outcome
     for url_ in urls:
-        db.write(lambda s, u=url_: record_seen_url(s, u, outcome=outcome))
+        db.write(lambda s, u=url_: record_seen_urls(s, [u], outcome=outcome))
     db.dispose()
 
 
@@ -57,7 +57,7 @@ def test_writer_waits_for_a_lock_held_longer_than_busy_timeout(tmp_path: Path) -
     blocker.execute("BEGIN IMMEDIATE")
     released = threading.Timer(0.6, blocker.execute, args=("COMMIT",))
     released.start()
-    db.write(lambda s: record_seen_url(s, "https://example.org/late", outcome="new"))
+    db.write(lambda s: record_seen_urls(s, ["https://example.org/late"], outcome="new"))
     released.join()
     with db.session() as session:
         assert known_urls(session, ["https://example.org/late"]) == {"https://example.org/late"}

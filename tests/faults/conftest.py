@@ -2,66 +2,48 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
+
+from tests.sites.loopback import LoopbackServer
 
 Reply = tuple[int, dict[str, str], bytes]
 
 
-@dataclass
-class ScriptedServer:
+class ScriptedServer(LoopbackServer):
     """An HTTP server on one loopback address answering each path from ``routes``."""
 
-    host: str
-    routes: dict[str, Reply] = field(default_factory=dict)
-    hits: list[str] = field(default_factory=list)
-    port: int = 0
+    methods = ("GET", "POST")
+
+    def __init__(self, host: str) -> None:
+        self.routes: dict[str, Reply] = {}
+        self.hits: list[str] = []
+        super().__init__(host)
 
     def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.base}{path}"
 
-
-def _serve(server: ScriptedServer) -> ThreadingHTTPServer:
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            server.hits.append(self.path)
-            status, headers, body = server.routes.get(self.path, (404, {}, b"not here"))
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        do_POST = do_GET
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    httpd = ThreadingHTTPServer((server.host, 0), Handler)
-    server.port = httpd.server_address[1]
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    return httpd
+    def handle(self, request: BaseHTTPRequestHandler) -> None:
+        self.hits.append(request.path)
+        status, headers, body = self.routes.get(request.path, (404, {}, b"not here"))
+        self.send(request, status, None, body, headers)
 
 
 @pytest.fixture
 def scripted_server() -> Iterator[Callable[[str], ScriptedServer]]:
     """``make(host)`` starts a scripted server on ``host`` (port 0); all stop at teardown."""
-    running: list[ThreadingHTTPServer] = []
+    running: list[ScriptedServer] = []
 
     def make(host: str) -> ScriptedServer:
         server = ScriptedServer(host)
-        running.append(_serve(server))
+        running.append(server)
         return server
 
     yield make
-    for httpd in running:
-        httpd.shutdown()
-        httpd.server_close()
+    for server in running:
+        server.stop()
 
 
 # The alert suite's real servers (aiosmtpd SMTP, a JSON webhook) and its migrated database.

@@ -68,7 +68,7 @@ def test_a_slow_outlet_is_deferred_to_the_next_crawl(
     assert first["status"] == "partial", first
     assert first["counts"]["deferred"] == 3, first["counts"]
     assert {a.url for a in crawl_env.articles()} == {feed_site.url(0), feed_site.url(1)}
-    held = outlet.article_hits()
+    held = outlet.page_hits()
     assert 1 <= held <= 3  # at most the requests already in flight reached the outlet
     rows = deferred_requests(crawl_env.db, "search")
     assert sorted(r.url for r in rows) == [outlet.url(i) for i in range(3)]

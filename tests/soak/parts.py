@@ -4,21 +4,18 @@ runs, and a slow SMTP server (aiosmtpd) that counts every message per article an
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import re
 import threading
 import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from tests.alerts.conftest import free_port
 from tests.daemon.killkit import article_text
+from tests.sites.loopback import LoopbackNewsSite
 
 ARTICLE_PATH = re.compile(r"/news/([rx]-\d+)\.html")
 """An article's slug in a URL: ``r-N`` relevant, ``x-N`` irrelevant (unique across the web)."""
@@ -65,28 +62,13 @@ def irrelevant_text(n: int) -> tuple[str, list[str]]:
     return title, paragraphs
 
 
-class NewsHost:
-    """One outlet on one loopback address: ``/feed.xml`` (RSS) and slow article pages."""
+class NewsHost(LoopbackNewsSite):
+    """One outlet on one loopback address: ``/feed.xml`` (RSS) and slow article pages (slow:
+    kills land in the middle of crawls)."""
 
     def __init__(self, host: str, page_delay: float) -> None:
-        self.page_delay = page_delay
         self.articles: list[Published] = []
-        self.served: Counter[str] = Counter()
-        self.lock = threading.Lock()
-        outlet = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def do_GET(self) -> None:
-                outlet._handle(self)
-
-        self.server = ThreadingHTTPServer((host, 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://{host}:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        super().__init__(host, feed_title="Soak news", page_delay=page_delay)
 
     def url(self, slug: str) -> str:
         return f"{self.base}/news/{slug}.html"
@@ -95,55 +77,16 @@ class NewsHost:
         with self.lock:
             self.articles.append(article)
 
-    def page_hits(self) -> int:
-        """Article pages requested so far (a crawl is fetching when this grows)."""
-        with self.lock:
-            return sum(n for path, n in self.served.items() if path.startswith("/news/"))
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _handle(self, request: BaseHTTPRequestHandler) -> None:
-        path = request.path.split("?")[0]
-        with self.lock:
-            self.served[path] += 1
-            by_slug = {a.slug: a for a in self.articles}
-        slug = slug_of(path)
-        if path == "/robots.txt":
-            self._send(request, 200, "text/plain", "User-agent: *\nAllow: /\n")
-        elif path == "/feed.xml":
-            self._send(request, 200, "application/rss+xml", self._feed())
-        elif slug is not None and slug in by_slug:
-            time.sleep(self.page_delay)  # slow pages: kills land in the middle of crawls
-            self._send(request, 200, "text/html; charset=utf-8", self._page(by_slug[slug]))
-        else:
-            self._send(request, 404, "text/plain", "not here")
-
-    @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, ctype: str, body: str) -> None:
-        data = body.encode("utf-8")
-        with contextlib.suppress(OSError):  # the crawler was killed mid-response
-            request.send_response(status)
-            request.send_header("Content-Type", ctype)
-            request.send_header("Content-Length", str(len(data)))
-            request.end_headers()
-            request.wfile.write(data)
-
-    def _feed(self) -> str:
+    def feed_items(self) -> list[tuple[str, str, datetime]]:
         with self.lock:
             newest = list(reversed(self.articles))[:FEED_LENGTH]
-        items = "".join(
-            f"<item><title>{a.title}</title><link>{self.url(a.slug)}</link>"
-            f"<guid>{self.url(a.slug)}</guid>"
-            f"<pubDate>{format_datetime(a.published_at)}</pubDate></item>"
-            for a in newest
-        )
-        return (
-            '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
-            f"<title>Soak news</title><link>{self.base}/</link><description>d</description>"
-            f"{items}</channel></rss>"
-        )
+        return [(a.title, self.url(a.slug), a.published_at) for a in newest]
+
+    def article_page(self, path: str) -> str | None:
+        slug = slug_of(path)
+        with self.lock:
+            article = next((a for a in self.articles if a.slug == slug), None)
+        return None if article is None else self._page(article)
 
     def _page(self, article: Published) -> str:
         when = article.published_at.isoformat()
