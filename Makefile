@@ -13,8 +13,9 @@ COMPILE := $(VENV)/bin/uv pip compile pyproject.toml --quiet --generate-hashes \
 .PHONY: setup lock demo test lint run bench soak soak-kill-tests clean chromium
 
 # Re-installs whenever the lock or the package metadata changes.
-$(STAMP): $(LOCK) pyproject.toml setup.py
+$(STAMP): $(LOCK) requirements/pip.lock pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --require-hashes -r requirements/pip.lock
 	$(PY) -m pip install --quiet --require-hashes -r $(LOCK)
 	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
 	$(PY) -m pip check  # fails when pyproject.toml declares what the lock lacks: run `make lock`
