@@ -5,7 +5,9 @@ PostgreSQL database); the stream only carries "poll N is queued" to whichever ``
 reads it first (``XREADGROUP``). A worker acknowledges (``XACK``) once the outcome is in the row;
 messages a dead worker never acknowledged are taken over by another after one lease TTL
 (``XAUTOCLAIM``). A duplicate message is harmless: claiming the row is atomic, so the second
-reader finds it no longer queued and just acknowledges.
+reader finds it no longer queued and just acknowledges. A queued row whose message is gone
+(Redis lost its data, a push failed) is sent again by the scheduler's sweep
+(:func:`resend_orphaned_polls`).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from monitor.config import MonitorConfig
 from monitor.db.engine import Database
 from monitor.db.models import PollRequester
-from monitor.db.polls import request_poll
+from monitor.db.polls import request_poll, waiting_polls
 from monitor.errors import ConfigError, QueueError
 
 
@@ -106,6 +108,18 @@ class PollQueue:
         except self._errors as exc:
             raise QueueError(f"Redis queue: {exc}") from exc
 
+    def queued_poll_ids(self) -> set[int]:
+        """The polls named by every message still in the stream, read or not (an acknowledged
+        message is deleted), read in pages of 1,000."""
+        ids: set[int] = set()
+        start = "-"
+        while True:
+            entries = self._call("xrange", self.stream, min=start, max="+", count=1000)
+            ids.update(poll.poll_id for poll in _entries(entries))
+            if len(entries) < 1000:
+                return ids
+            start = "(" + str(entries[-1][0])  # exclusive: after the last one read
+
     def pending(self) -> int:
         """Messages delivered and not yet acknowledged."""
         return int(self._call("xpending", self.stream, self.group)["pending"])
@@ -130,3 +144,20 @@ def submit_poll(
     if queued and queue is not None:
         queue.push(poll_id)
     return poll_id, queued
+
+
+def resend_orphaned_polls(db: Database, queue: PollQueue, older_than_seconds: float) -> list[int]:
+    """Queued polls, waiting longer than ``older_than_seconds``, that no message in the stream
+    names, sent again; their ids. Such a row is stuck otherwise: a new request for its source
+    returns the queued row without sending anything. It happens when Redis lost its data (a
+    restart without persistence), when the process that queued the row died or lost Redis
+    between its commit and its ``XADD``, or when a worker acknowledged the message of a row it
+    found locked by another transaction. A message sent twice is harmless (see above)."""
+    waiting = waiting_polls(db, older_than_seconds)
+    if not waiting:
+        return []
+    present = queue.queued_poll_ids()
+    orphans = [poll_id for poll_id in waiting if poll_id not in present]
+    for poll_id in orphans:
+        queue.push(poll_id)
+    return orphans

@@ -194,7 +194,9 @@ class CrawlWorker:
     def _claim_from_queue(self, free: int) -> list[tuple[PollClaim, str | None]]:
         """(thread) Read messages from the stream, start the rows they name in one transaction;
         acknowledge the messages of rows that are not ours to run (finished, re-queued under
-        another message, refused)."""
+        another message, refused). A row another transaction had locked is skipped and its
+        message acknowledged too; if that row is still queued afterwards, the scheduler's
+        sweep sends it again (``resend_orphaned_polls``)."""
         assert self.queue is not None
         messages = self.queue.take(
             self.holder, free, block_ms=500, reclaim_idle_ms=int(self.ttl * 1000)

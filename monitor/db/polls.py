@@ -420,6 +420,22 @@ def requeue_abandoned(
     return db.write(_requeue)
 
 
+def waiting_polls(db: Database, older_than_seconds: float) -> list[int]:
+    """Queued polls requested more than ``older_than_seconds`` ago (by the database's clock)."""
+    with db.session() as session:
+        before = database_now(session) - timedelta(seconds=older_than_seconds)
+        return list(
+            session.scalars(
+                select(PollRequest.id)
+                .where(
+                    PollRequest.status == PollStatus.QUEUED.value,
+                    PollRequest.requested_at < before,
+                )
+                .order_by(PollRequest.id)
+            )
+        )
+
+
 def poll_states(db: Database, ids: list[int]) -> dict[int, PollState]:
     """The rows ``ids`` as they are now."""
     with db.session() as session:

@@ -9,17 +9,19 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from monitor.crawl.queue import PollQueue
+from monitor.crawl.queue import PollQueue, resend_orphaned_polls, submit_poll
 from monitor.db.engine import Database
-from monitor.db.leases import parse_holder
+from monitor.db.leases import database_now, parse_holder
 from monitor.db.migrate import upgrade
-from monitor.db.models import Article, PollRequest
+from monitor.db.models import Article, PollRequest, PollRequester, PollStatus
+from monitor.db.polls import request_poll
 from tests.daemon.conftest import render_toml
 from tests.daemon.jobfuncs import wait_for
 from tests.daemon.killkit import ARTICLES, KILL_AFTER, NewsSite
@@ -101,7 +103,129 @@ def test_stream_hands_each_poll_to_one_consumer_and_reclaims_a_dead_ones(
     queue.close()
 
 
+def _age(db: Database, ids: list[int], seconds: float) -> None:
+    """Pretend the polls ``ids`` were requested ``seconds`` ago."""
+
+    def work(session: Any) -> None:
+        session.execute(
+            update(PollRequest)
+            .where(PollRequest.id.in_(ids))
+            .values(requested_at=database_now(session) - timedelta(seconds=seconds))
+        )
+
+    db.write(work)
+
+
+def test_queued_polls_whose_message_is_gone_are_sent_again(
+    postgres_url: str, queue_section: dict[str, str]
+) -> None:
+    db = Database(postgres_url)
+    upgrade(db)
+    queue = PollQueue(queue_section["url"], queue_section["stream"], "workers")
+    queue.ensure_group()
+    lost, _ = request_poll(db, "alpha", PollRequester.SCHEDULER)  # died before its XADD
+    sent, _ = submit_poll(db, queue, "beta", PollRequester.SCHEDULER)
+    recent, _ = request_poll(db, "gamma", PollRequester.CLI)  # its XADD may still be coming
+    finished, _ = request_poll(db, "delta", PollRequester.CLI)
+    _age(db, [lost, sent, finished], 120)
+    db.write(
+        lambda session: session.execute(
+            update(PollRequest)
+            .where(PollRequest.id == finished)
+            .values(status=PollStatus.DONE.value)
+        )
+    )
+    assert resend_orphaned_polls(db, queue, 60) == [lost]
+    assert queue.queued_poll_ids() == {lost, sent}  # not `recent` (yet), not `finished`
+    assert recent not in queue.queued_poll_ids()
+    assert resend_orphaned_polls(db, queue, 60) == []  # once is enough
+    # Redis restarted without persistence: every waiting row is sent again, once
+    queue.redis.delete(queue.stream)
+    queue.ensure_group()
+    assert resend_orphaned_polls(db, queue, 60) == sorted([lost, sent])
+    assert sorted(m.poll_id for m in queue.take("w", 10, block_ms=100, reclaim_idle_ms=60_000)) == (
+        sorted([lost, sent])
+    )
+    queue.close()
+    db.dispose()
+
+
+def test_the_stream_is_read_in_pages(queue_section: dict[str, str]) -> None:
+    queue = PollQueue(queue_section["url"], queue_section["stream"], "workers")
+    queue.ensure_group()
+    pipe = queue.redis.pipeline(transaction=False)
+    for poll_id in range(1, 2502):
+        pipe.xadd(queue.stream, {"poll_id": str(poll_id)})
+    pipe.execute()
+    queue.take("w", 700, block_ms=100, reclaim_idle_ms=60_000)  # read, not acknowledged: kept
+    assert queue.queued_poll_ids() == set(range(1, 2502))
+    queue.close()
+
+
 SOURCES = ("alpha", "beta", "gamma", "delta")
+
+
+@pytest.mark.slow
+def test_a_poll_whose_message_never_reached_redis_still_runs(
+    tmp_path: Path,
+    postgres_url: str,
+    queue_section: dict[str, str],
+    sites: dict[str, NewsSite],
+) -> None:
+    web = sites["alpha"]
+    config: dict[str, Any] = {
+        "database": {"url": postgres_url},
+        "queue": queue_section,
+        "crawl": {"autothrottle": False, "retry_times": 0, "download_timeout": 10},
+        "daemon": {"lease_ttl_seconds": 5, "heartbeat_seconds": 1, "adaptive_polling": False},
+        "sources": [
+            {
+                "name": "alpha",
+                "feeds": [f"{web.base}/feed.xml"],
+                "allow_private": True,
+                "schedule": "every 1 hour",
+            }
+        ],
+    }
+    path = tmp_path / "monitor.toml"
+    path.write_text(render_toml(config), encoding="utf-8")
+    db = Database(postgres_url)
+    upgrade(db)
+    # Queued by a process that died (or lost Redis) between its commit and its XADD: the
+    # scheduler's own poll of alpha finds this row queued and waits for it.
+    poll_id, _ = request_poll(db, "alpha", PollRequester.CLI)
+    logs = {name: tmp_path / f"{name}.log" for name in ("scheduler", "worker")}
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "monitor", "--config", str(path), *args],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=logs[name].open("wb"),
+        )
+        for name, args in (("scheduler", ("run", "--no-worker")), ("worker", ("worker",)))
+    ]
+
+    def status() -> str:
+        with db.session() as session:
+            return str(session.get(PollRequest, poll_id).status)  # type: ignore[union-attr]
+
+    try:
+        if not wait_for(lambda: status() == "done", timeout=120, interval=0.2):
+            details = "\n".join(f"--- {p.name}\n{p.read_text()[-2500:]}" for p in logs.values())
+            pytest.fail(f"poll {poll_id} still {status()}\n{details}")
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+    assert "re-sent 1 queued poll(s) that had no queue message" in logs["scheduler"].read_text()
+    with db.session() as session:
+        assert len(list(session.scalars(select(Article.id)))) == ARTICLES
+    db.dispose()
 
 
 @pytest.mark.slow
