@@ -39,7 +39,20 @@ def main() -> int:
         ("relevance_bench.py", []),
         ("crawl_bench.py", sys.argv[1:]),
         ("worker_bench.py", []),
-        ("worker_bench.py", ["--workers", "2", "--delay-ms", "200", "--concurrent-polls", "4"]),
+        (
+            "worker_bench.py",
+            [
+                "--workers",
+                "2",
+                "--delay-ms",
+                "200",
+                "--concurrent-polls",
+                "4",
+                "--articles",
+                "1",
+                "--kill",
+            ],
+        ),
         ("web_bench.py", []),
         ("archive_bench.py", []),
     )

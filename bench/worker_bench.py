@@ -335,13 +335,16 @@ def run_bench(args: argparse.Namespace, *, workers: int) -> BenchResult:
             _drop_postgres_database(pg_name)
     polls = args.sources
     label = f"{workers} worker(s), PostgreSQL + Redis" if workers else "1 worker, SQLite"
-    print(f"sources: {polls}, concurrent polls per worker: {args.concurrent_polls}, {label}")
+    print(
+        f"sources: {polls}, concurrent polls per worker: {args.concurrent_polls}, {label}",
+        flush=True,
+    )
     print(f"first round (cold, 200s):   {warm_cpu / polls * 1000:7.1f} ms CPU/poll, "
           f"{polls / warm_wall:6.1f} polls/s")  # fmt: skip
     print(f"second round (unchanged):   {cpu / polls * 1000:7.1f} ms CPU/poll, "
           f"{polls / wall:6.1f} polls/s  (target <= 30 ms)")  # fmt: skip
     if articles is not None:
-        print(f"third round (new articles): {articles}")
+        print(f"third round (new articles): {articles}", flush=True)
     print(f"responses: {web.counts}", flush=True)
     web.server.shutdown()
     return BenchResult(polls / wall, articles)
