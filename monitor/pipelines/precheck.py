@@ -14,7 +14,9 @@ from __future__ import annotations
 import html as html_lib
 import json
 import re
+from collections import deque
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from lxml import etree
@@ -112,3 +114,40 @@ def page_may_match(
     if len(text) > WALL_TEXT_CHARS:
         return False
     return has_paywall_marker(text) or has_consent_marker(text)
+
+
+@dataclass
+class PrecheckGate:
+    """Whether a source's next page is worth pre-checking.
+
+    The pre-check only pays on a page it rejects (it saves that page's cleaning, model and
+    store, several times its own cost) and is pure overhead on a page that matches. So per
+    source it keeps the outcomes of the last ``window`` pre-checks; while fewer than
+    ``min_rejected_share`` of them rejected, only every ``sample_every``-th page is pre-checked,
+    enough to notice the source's mix changing. Skipping never changes a result: the full path
+    decides every page the pre-check does not reject.
+    """
+
+    window: int = 32
+    min_rejected_share: float = 0.1
+    sample_every: int = 8
+    _outcomes: dict[str, deque[bool]] = field(default_factory=dict)
+    _skipped: dict[str, int] = field(default_factory=dict)
+
+    def should_check(self, source: str) -> bool:
+        outcomes = self._outcomes.get(source)
+        if outcomes is None or len(outcomes) < self.window:
+            return True
+        if sum(outcomes) >= self.min_rejected_share * len(outcomes):
+            return True
+        skipped = self._skipped.get(source, 0) + 1
+        if skipped >= self.sample_every:
+            self._skipped[source] = 0
+            return True
+        self._skipped[source] = skipped
+        return False
+
+    def record(self, source: str, rejected: bool) -> None:
+        """One pre-check's outcome for ``source``."""
+        outcomes = self._outcomes.setdefault(source, deque(maxlen=self.window))
+        outcomes.append(rejected)

@@ -41,6 +41,7 @@ from monitor.crawl.context import (
 from monitor.crawl.items import ArticlePage, FetchKind
 from monitor.errors import DatabaseError
 from monitor.extract import Fault, ParsedPage, parse_page
+from monitor.pipelines.precheck import PrecheckGate
 from monitor.processing import ArticleStore, FetchedPage, StoreResult
 from monitor.stories.outcomes import StoreOutcome
 
@@ -83,6 +84,7 @@ class _WorkerState:
     store: ArticleStore
     lock: Any
     prechecks: dict[str, Any] = field(default_factory=dict)
+    gate: PrecheckGate = field(default_factory=PrecheckGate)
 
 
 # Set by the pool initializer in each worker process (never in the crawl process).
@@ -234,12 +236,16 @@ def process_page(page: FetchedPage, job: PageJob) -> StoreResult:
     faults: list[str] = []
     try:
         rejected = False
-        if job.precheck and isinstance(parsed, ParsedPage):
+        gate = _worker.gate
+        wanted = job.precheck and isinstance(parsed, ParsedPage)
+        checked = wanted and gate.should_check(page.source_name)
+        if checked and isinstance(parsed, ParsedPage):
             try:
                 rejected = _precheck_rejects(parsed, job.query)
             except Exception:  # boundary: never reject on our own failure; counted
                 logger.exception("pre-check failed on %s; it takes the full path", page.url[:300])
                 faults.append(str(Fault.PRECHECK))
+            gate.record(page.source_name, rejected)
         if rejected:
             result = StoreResult(
                 StoreOutcome.NOT_MATCHING, detail={"reason": DropReason.PRECHECK.value}
@@ -260,6 +266,8 @@ def process_page(page: FetchedPage, job: PageJob) -> StoreResult:
         return _error_result(exc, "store")
     if faults:
         result.detail["faults"] = [*result.detail.get("faults", ()), *faults]
+    if wanted and not checked:
+        result.detail["precheck_skipped"] = True  # the source's pages rarely fail it
     return result
 
 
@@ -448,6 +456,8 @@ class StorePipeline(CrawlComponent):
             raise self._drop(DropReason.ANALYSIS_ERROR, item)
         for fault in result.detail.get("faults", ()):
             count(stats, f"faults/{fault}")  # logged with its traceback in the worker
+        if result.detail.get("precheck_skipped"):
+            count(stats, "precheck_skipped")
         item.outcome = result.outcome
         count(stats, f"outcome/{result.outcome}")
         reason = result.detail.get("reason") if result.outcome == "skipped" else None

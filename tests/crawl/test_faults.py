@@ -18,9 +18,11 @@ import monitor.pipelines.store as store_module
 from monitor.config import load_config
 from monitor.crawl.extensions import counts_from_stats
 from monitor.db.engine import Database
+from monitor.demo.articles import ARTICLES, DemoArticle
 from monitor.extract import ExtractedArticle, Fault, ParsedPage, Skipped, clean_page, parse_page
-from monitor.pipelines.precheck import raw_page_text
+from monitor.pipelines.precheck import PrecheckGate, raw_page_text
 from monitor.processing import ArticleStore, FetchedPage
+from monitor.query import compile_query
 from monitor.stories.outcomes import StoreOutcome
 from tests.conftest import migrated_sqlite
 from tests.pages import RELEVANT, page_html
@@ -105,8 +107,8 @@ def worker(
     db.dispose()
 
 
-def _process(url: str) -> store_module.StoreResult:
-    page = FetchedPage(url=url, body=PAGE, source_name="wire", content_type="text/html")
+def _process(url: str, body: bytes = PAGE) -> store_module.StoreResult:
+    page = FetchedPage(url=url, body=body, source_name="wire", content_type="text/html")
     query = "(russia OR moscow) AND cuba"
     return store_module.process_page(page, store_module.PageJob(query=query, kind="rss"))
 
@@ -137,3 +139,29 @@ def test_a_parse_failure_is_an_analysis_error_not_a_skip(monkeypatch: pytest.Mon
     assert result.outcome == StoreOutcome.ERROR
     assert result.detail["stage"] == "analysis"
     assert "injected failure" in result.detail["error"]
+
+
+def _matching_articles() -> list[DemoArticle]:
+    query = compile_query("(russia OR moscow) AND cuba")
+    found = [a for a in ARTICLES if query.match(a.title, "\n\n".join(a.paragraphs)).matched]
+    assert len(found) >= 6
+    return found
+
+
+@pytest.mark.usefixtures("worker")
+def test_a_source_whose_pages_all_pass_skips_most_pre_checks_and_counts_them() -> None:
+    assert store_module._worker is not None
+    store_module._worker.gate = PrecheckGate(window=2, min_rejected_share=0.5, sample_every=2)
+    results = [
+        _process(
+            f"http://127.0.0.2/news/gate-{n}",
+            page_html(article.title, list(article.paragraphs)),
+        )
+        for n, article in enumerate(_matching_articles()[:6])
+    ]
+    # matching pages, pre-checked or not: each goes the full path and is stored
+    failed = {StoreOutcome.NOT_MATCHING, StoreOutcome.SKIPPED, StoreOutcome.ERROR}
+    assert not failed & {r.outcome for r in results}, results
+    assert [bool(r.detail.get("precheck_skipped")) for r in results] == [
+        False, False, True, False, True, False,
+    ]  # fmt: skip

@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from monitor.demo.articles import ARTICLES
 from monitor.demo.site import NewsWeb
 from monitor.extract import ExtractedArticle, clean_page
-from monitor.pipelines.precheck import page_may_match, raw_page_text
+from monitor.pipelines.precheck import PrecheckGate, page_may_match, raw_page_text
 from monitor.processing import FetchedPage, analyze_page
 from monitor.query import DEFAULT_QUERY, compile_query
 from monitor.query.normalize import WORD_RE, normalize
@@ -217,3 +217,26 @@ def test_the_deletion_guard_sees_every_character_the_cleaner_deletes() -> None:
         and not _DELETABLE_RE.search(chr(cp))
     ]
     assert not missed
+
+
+def test_the_gate_checks_every_page_until_a_source_proves_it_rarely_rejects() -> None:
+    gate = PrecheckGate(window=4, min_rejected_share=0.25, sample_every=3)
+    for _ in range(4):
+        assert gate.should_check("wire")
+        gate.record("wire", rejected=False)
+    # four passes in a row: only every third page is pre-checked now, per source
+    assert [gate.should_check("wire") for _ in range(6)] == [False, False, True] * 2
+    assert gate.should_check("other")
+
+
+def test_the_gate_checks_every_page_again_once_rejections_come_back() -> None:
+    gate = PrecheckGate(window=4, min_rejected_share=0.25, sample_every=2)
+    for _ in range(4):
+        gate.record("wire", rejected=False)
+    assert not gate.should_check("wire")
+    assert gate.should_check("wire")  # the sample
+    gate.record("wire", rejected=True)  # one in four rejected: worth checking everything
+    assert all(gate.should_check("wire") for _ in range(5))
+    for _ in range(4):
+        gate.record("wire", rejected=False)  # the rejection left the window
+    assert not gate.should_check("wire")
