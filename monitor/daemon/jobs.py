@@ -60,7 +60,6 @@ def crawl_source(daemon: Daemon, source_name: str) -> None:
     from monitor.crawl.queue import submit_poll
     from monitor.daemon.health import adaptive_decision, evaluate_alerts
     from monitor.db.models import PollRequester, RunStatus
-    from monitor.db.polls import wait_for_polls
     from monitor.db.web import disabled_sources
 
     if daemon.stopping.is_set():
@@ -89,11 +88,10 @@ def crawl_source(daemon: Daemon, source_name: str) -> None:
         if not queued:
             log.info("poll of %s already queued or running (poll %d)", source_name, poll_id)
         # The worker closes a poll after lease_seconds (CLOSESPIDER_TIMEOUT); allow it to finish.
-        states = wait_for_polls(
-            db, [poll_id], timeout=float(config.daemon.lease_seconds) + POLL_WAIT_GRACE_SECONDS,
+        state = daemon.polls.wait(
+            poll_id, timeout=float(config.daemon.lease_seconds) + POLL_WAIT_GRACE_SECONDS,
             should_stop=daemon.stopping.is_set,
         )  # fmt: skip
-        state = states.get(poll_id)
         outcome = (state.outcome if state is not None else None) or {}
         extra: dict[str, Any] = {
             "source": source_name,

@@ -39,6 +39,7 @@ from monitor.daemon.health import JOBS_TABLE, crawl_job_id
 from monitor.daemon.jobs import is_daemon_job
 from monitor.daemon.logging import install_config_redaction, setup_logging
 from monitor.daemon.triggers import daemon_trigger
+from monitor.daemon.watcher import PollWatcher
 from monitor.daemon.workers import WorkerSupervisor
 from monitor.db.engine import Database
 from monitor.db.leases import (
@@ -506,6 +507,7 @@ class Daemon:
         self.worker = WorkerSupervisor(config_path)
         self.embedded_worker = worker
         self.stopping = threading.Event()  # set by stop(): no new polls, waiting jobs return
+        self.polls = PollWatcher(db)  # the crawl jobs' waits on their poll rows, one reader
         self.digest_lock = threading.Lock()  # one digest send at a time
         # One mail circuit breaker for every digest run: a dead server is skipped between runs.
         self.mail_circuit = CircuitBreaker()
