@@ -12,6 +12,7 @@ reader finds it no longer queued and just acknowledges. A queued row whose messa
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,8 @@ from monitor.db.engine import Database
 from monitor.db.models import PollRequester
 from monitor.db.polls import request_poll, waiting_polls
 from monitor.errors import ConfigError, QueueError
+
+log = logging.getLogger("monitor.crawl.queue")
 
 
 @dataclass(frozen=True)
@@ -78,9 +81,24 @@ class PollQueue:
         self, consumer: str, count: int, *, block_ms: int, reclaim_idle_ms: int
     ) -> list[QueuedPoll]:
         """Messages dead consumers left unacknowledged (idle > ``reclaim_idle_ms``), then new
-        ones (waiting up to ``block_ms``)."""
+        ones (waiting up to ``block_ms``). When Redis lost the group (a restart without
+        persistence), it is created again, over whatever the stream holds by now."""
         if count <= 0:
             return []
+        try:
+            return self._take(consumer, count, block_ms=block_ms, reclaim_idle_ms=reclaim_idle_ms)
+        except QueueError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+        log.warning(
+            "Redis lost the stream %s or its group %s: creating them", self.stream, self.group
+        )
+        self.ensure_group()
+        return self._take(consumer, count, block_ms=block_ms, reclaim_idle_ms=reclaim_idle_ms)
+
+    def _take(
+        self, consumer: str, count: int, *, block_ms: int, reclaim_idle_ms: int
+    ) -> list[QueuedPoll]:
         taken: list[QueuedPoll] = []
         reclaimed = self._call(
             "xautoclaim", self.stream, self.group, consumer, reclaim_idle_ms, "0-0", count=count

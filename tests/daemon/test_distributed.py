@@ -150,6 +150,17 @@ def test_queued_polls_whose_message_is_gone_are_sent_again(
     db.dispose()
 
 
+def test_a_reader_creates_the_group_again_when_redis_lost_it(
+    queue_section: dict[str, str],
+) -> None:
+    queue = PollQueue(queue_section["url"], queue_section["stream"], "workers")
+    queue.ensure_group()
+    queue.redis.delete(queue.stream)  # a restart without persistence
+    queue.push(7)  # XADD makes the stream again, without the group
+    assert [m.poll_id for m in queue.take("w", 5, block_ms=100, reclaim_idle_ms=60_000)] == [7]
+    queue.close()
+
+
 def test_the_stream_is_read_in_pages(queue_section: dict[str, str]) -> None:
     queue = PollQueue(queue_section["url"], queue_section["stream"], "workers")
     queue.ensure_group()
@@ -166,7 +177,7 @@ SOURCES = ("alpha", "beta", "gamma", "delta")
 
 
 @pytest.mark.slow
-def test_a_poll_whose_message_never_reached_redis_still_runs(
+def test_polls_survive_a_message_that_never_reached_redis_and_redis_losing_everything(
     tmp_path: Path,
     postgres_url: str,
     queue_section: dict[str, str],
@@ -205,14 +216,25 @@ def test_a_poll_whose_message_never_reached_redis_still_runs(
         for name, args in (("scheduler", ("run", "--no-worker")), ("worker", ("worker",)))
     ]
 
-    def status() -> str:
+    def status(poll_id: int) -> str:
         with db.session() as session:
             return str(session.get(PollRequest, poll_id).status)  # type: ignore[union-attr]
 
-    try:
-        if not wait_for(lambda: status() == "done", timeout=120, interval=0.2):
+    def done(poll_id: int) -> None:
+        if not wait_for(lambda: status(poll_id) == "done", timeout=120, interval=0.2):
             details = "\n".join(f"--- {p.name}\n{p.read_text()[-2500:]}" for p in logs.values())
-            pytest.fail(f"poll {poll_id} still {status()}\n{details}")
+            pytest.fail(f"poll {poll_id} still {status(poll_id)}\n{details}")
+
+    try:
+        done(poll_id)
+        # Redis restarts without persistence: the stream and its consumer group are gone; the
+        # next XADD makes a stream without the group, which the worker creates again.
+        queue = PollQueue(queue_section["url"], queue_section["stream"], "crawl-workers")
+        queue.redis.delete(queue.stream)
+        again, queued = submit_poll(db, queue, "alpha", PollRequester.CLI)
+        assert queued
+        done(again)
+        queue.close()
     finally:
         for process in processes:
             process.send_signal(signal.SIGTERM)
@@ -223,6 +245,7 @@ def test_a_poll_whose_message_never_reached_redis_still_runs(
                 process.kill()
                 process.wait()
     assert "re-sent 1 queued poll(s) that had no queue message" in logs["scheduler"].read_text()
+    assert "Redis lost the stream" in logs["worker"].read_text()
     with db.session() as session:
         assert len(list(session.scalars(select(Article.id)))) == ARTICLES
     db.dispose()
