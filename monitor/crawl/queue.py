@@ -157,10 +157,18 @@ def _entries(entries: Any) -> list[QueuedPoll]:
 def submit_poll(
     db: Database, queue: PollQueue | None, source_name: str, requested_by: PollRequester
 ) -> tuple[int, bool]:
-    """Queue a poll (a row, and a stream message in the distributed deployment)."""
+    """Queue a poll (a row, and a stream message in the distributed deployment). The row is
+    the record: when Redis does not take the message, the poll stays queued and the
+    scheduler's sweep sends it once Redis answers again (:func:`resend_orphaned_polls`)."""
     poll_id, queued = request_poll(db, source_name, requested_by)
     if queued and queue is not None:
-        queue.push(poll_id)
+        try:
+            queue.push(poll_id)
+        except QueueError as exc:
+            log.warning(
+                "poll %d of %s is queued, but its message was not sent (%s); the scheduler "
+                "sends it again once Redis answers", poll_id, source_name, exc,
+            )  # fmt: skip
     return poll_id, queued
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -147,6 +148,25 @@ def test_queued_polls_whose_message_is_gone_are_sent_again(
         sorted([lost, sent])
     )
     queue.close()
+    db.dispose()
+
+
+def test_a_poll_queued_while_redis_is_down_is_kept_and_sent_later(
+    postgres_url: str, queue_section: dict[str, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    db = Database(postgres_url)
+    upgrade(db)
+    down = PollQueue("redis://127.0.0.1:1/0", queue_section["stream"], "workers")  # nothing there
+    with caplog.at_level(logging.WARNING, logger="monitor.crawl.queue"):
+        poll_id, queued = submit_poll(db, down, "alpha", PollRequester.CLI)
+    assert queued and "its message was not sent" in caplog.text
+    with db.session() as session:
+        assert session.get(PollRequest, poll_id).status == PollStatus.QUEUED.value  # type: ignore[union-attr]
+    up = PollQueue(queue_section["url"], queue_section["stream"], "workers")
+    up.ensure_group()
+    _age(db, [poll_id], 120)
+    assert resend_orphaned_polls(db, up, 60) == [poll_id]
+    up.close()
     db.dispose()
 
 
