@@ -54,6 +54,16 @@ class Victim(StrEnum):
     SCHEDULER = "scheduler"  # monitor run, during a crawl
     WORKER = "worker"  # a crawl worker process, during a crawl
     SENDER = "sender"  # monitor run (digests are its threads) while the SMTP server holds a 250
+    # (distributed only) the queue's data: the stream and its consumer group deleted during a
+    # crawl, as a Redis restart without persistence loses them; nothing is restarted
+    REDIS = "redis"
+
+
+def victims(deployment: Deployment) -> list[Victim]:
+    """The kinds of failure a soak of ``deployment`` deals out, in turn."""
+    if deployment is Deployment.DISTRIBUTED:
+        return list(Victim)
+    return [v for v in Victim if v is not Victim.REDIS]
 
 
 @dataclass
@@ -112,7 +122,7 @@ class SoakReport:
             f"soak {self.deployment.value}: seed {self.seed}, {self.cycles} cycles, "
             f"{self.seconds:.0f} s — {'OK' if self.ok else 'FAILED'}",
             "  kills: "
-            + ", ".join(f"{kind} {kinds.get(kind.value, 0)}" for kind in Victim)
+            + ", ".join(f"{kind} {kinds.get(kind.value, 0)}" for kind in victims(self.deployment))
             + f" ({', '.join(f'{k} {n}' for k, n in sorted(during.items()))})",
             f"  articles: published {self.relevant_published} relevant + "
             f"{self.irrelevant_published} irrelevant; stored {self.stored}, "
@@ -475,11 +485,21 @@ class _Soak:
         return self.report
 
     def _victim(self, cycle: int) -> Victim:
-        """Every kind in turn, in a seeded order per round of three: the kinds stay balanced."""
-        if cycle % len(Victim) == 0:
-            self.order = list(Victim)
+        """Every kind in turn, in a seeded order per round of all kinds: they stay balanced."""
+        kinds = victims(self.report.deployment)
+        if cycle % len(kinds) == 0:
+            self.order = list(kinds)
             self.rng.shuffle(self.order)
-        return self.order[cycle % len(Victim)]
+        return self.order[cycle % len(kinds)]
+
+    def _lose_queue(self) -> None:
+        """Delete the stream and its group, as a Redis restart without persistence does."""
+        import redis
+
+        assert self.queue is not None
+        client = redis.Redis.from_url(self.queue["url"])
+        client.delete(self.queue["stream"])
+        client.close()
 
     # --- one cycle: publish, wait for the moment, kill, restart, wait for recovery --------------
 
@@ -500,20 +520,24 @@ class _Soak:
         else:
             during = "crawl" if _wait(lambda: web.page_hits() > hits, 20, 0.02) else "idle"
             time.sleep(rng.uniform(0, 0.6))
-        if victim is Victim.WORKER and not fleet.kill_worker(rng):
+        if victim is Victim.REDIS:
+            self._lose_queue()
+        elif victim is Victim.WORKER and not fleet.kill_worker(rng):
             during = "no worker running"
         elif victim is not Victim.WORKER:
             fleet.kill_scheduler()
         at = time.monotonic()
         restarted = datetime.now(UTC)
-        if victim is not Victim.WORKER:
+        if victim is Victim.REDIS:
+            pass  # nothing died: the scheduler and the workers carry on
+        elif victim is not Victim.WORKER:
             fleet.start_scheduler()
         elif fleet.deployment is Deployment.DISTRIBUTED:
             fleet.start_worker()
         # (embedded: the daemon restarts its own worker)
         kill = Kill(cycle, victim, during, at, restarted)
         self.report.kills.append(kill)
-        self.echo(f"cycle {cycle}: killed the {victim.value} ({during})")
+        self.echo(f"cycle {cycle}: killed the {victim.value} ({during})")  # redis: its data
         if not _wait(lambda: probe.first_ok_poll_after(restarted) is not None, 120):
             self.report.not_recovered.append(f"cycle {cycle}: no poll in 120 s after {victim}")
         time.sleep(rng.uniform(0, 1.0))
