@@ -15,6 +15,7 @@ from monitor.db.engine import Database
 from monitor.db.leases import SCHEDULER_LEASE, lease_holder, list_leases
 from monitor.db.models import AlertDelivery, Article, Story
 from monitor.db.web import Override, list_keys, list_saved_queries, source_overrides
+from monitor.errors import QueueError
 
 
 def _when(value: datetime | None) -> str:
@@ -47,6 +48,36 @@ def _console_state(db: Database) -> str:
         f"console: {saved} saved quer{'y' if saved == 1 else 'ies'}, "
         f"{len(keys) - feeds} API key(s), {feeds} feed token(s)"
     )
+
+
+def _polls_line(db: Database, config: MonitorConfig) -> tuple[str, bool]:
+    """Queued and running polls, those waiting longer than one lease TTL, and (distributed)
+    the Redis stream; True when the queue cannot be reached."""
+    from monitor.crawl.queue import PollQueue
+    from monitor.db.models import PollStatus
+    from monitor.db.polls import active_polls, waiting_polls
+
+    active = active_polls(db)
+    queued = sum(1 for poll in active if poll.status is PollStatus.QUEUED)
+    ttl = config.daemon.lease_ttl_seconds
+    line = f"polls: {queued} queued, {len(active) - queued} running"
+    if waiting := waiting_polls(db, ttl):
+        line += f" ({len(waiting)} waiting longer than one lease TTL, {ttl} s)"
+    if config.queue.url is None or config.database.url.startswith("sqlite"):
+        return line, False
+    try:
+        queue = PollQueue.from_config(config)
+        assert queue is not None
+        try:
+            line += (
+                f"; Redis stream {queue.stream}: {queue.length()} message(s), "
+                f"{queue.pending()} delivered and not yet acknowledged"
+            )
+        finally:
+            queue.close()
+    except QueueError as exc:
+        return f"{line}; {exc}", True
+    return line, False
 
 
 def status_command(db: Database, config: MonitorConfig, *, console: Console) -> int:
@@ -120,6 +151,10 @@ def status_command(db: Database, config: MonitorConfig, *, console: Console) -> 
         for job in jobs:
             job_table.add_row(job.id, _when(job.next_run_time), job.trigger)
         console.print(job_table)
+
+    polls_line, queue_down = _polls_line(db, config)
+    console.print(polls_line, markup=False, style="bold red" if queue_down else None)
+    attention = attention or queue_down
 
     with db.session() as session:
         articles = session.scalar(select(func.count()).select_from(Article)) or 0

@@ -138,6 +138,10 @@ class PollQueue:
                 return ids
             start = "(" + str(entries[-1][0])  # exclusive: after the last one read
 
+    def length(self) -> int:
+        """Messages in the stream (read or not: acknowledged ones are deleted)."""
+        return int(self._call("xlen", self.stream))
+
     def pending(self) -> int:
         """Messages delivered and not yet acknowledged."""
         return int(self._call("xpending", self.stream, self.group)["pending"])

@@ -170,6 +170,34 @@ def test_a_poll_queued_while_redis_is_down_is_kept_and_sent_later(
     db.dispose()
 
 
+def test_status_shows_the_polls_and_the_stream(
+    tmp_path: Path, postgres_url: str, queue_section: dict[str, str]
+) -> None:
+    db = Database(postgres_url)
+    upgrade(db)
+    queue = PollQueue(queue_section["url"], queue_section["stream"], "crawl-workers")
+    queue.ensure_group()
+    old, _ = request_poll(db, "alpha", PollRequester.SCHEDULER)  # its message was lost
+    submit_poll(db, queue, "beta", PollRequester.CLI)
+    _age(db, [old], 600)
+    path = tmp_path / "monitor.toml"
+    path.write_text(
+        render_toml({"database": {"url": postgres_url}, "queue": queue_section}), encoding="utf-8"
+    )
+    done = _monitor(path, "status")
+    assert "polls: 2 queued, 0 running (1 waiting longer than one lease TTL, 60 s)" in done.stdout
+    assert f"Redis stream {queue.stream}: 1 message(s), 0 delivered" in done.stdout, done.stdout
+    down = tmp_path / "down.toml"
+    down.write_text(
+        render_toml({"database": {"url": postgres_url}, "queue": {"url": "redis://127.0.0.1:1/0"}}),
+        encoding="utf-8",
+    )
+    done = _monitor(down, "status")
+    assert done.returncode == 1 and "Redis queue:" in done.stdout, done.stdout
+    queue.close()
+    db.dispose()
+
+
 def test_a_reader_creates_the_group_again_when_redis_lost_it(
     queue_section: dict[str, str],
 ) -> None:
