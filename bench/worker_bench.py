@@ -238,11 +238,11 @@ def run_bench(args: argparse.Namespace, *, workers: int) -> BenchResult:
     embedded worker on SQLite (CPU per poll printed); else that many on PostgreSQL + Redis.
     With ``--articles``, a third round of new articles, counted from the database."""
     from monitor.config import load_config
-    from monitor.crawl.queue import PollQueue, resend_orphaned_polls, submit_poll
+    from monitor.crawl.queue import PollQueue, submit_poll, sweep_polls
     from monitor.db.engine import Database
     from monitor.db.migrate import upgrade
     from monitor.db.models import PollRequester
-    from monitor.db.polls import active_polls, requeue_abandoned
+    from monitor.db.polls import active_polls
 
     web = Web(delay=args.delay_ms / 1000)
     tmp = Path(tempfile.mkdtemp(prefix="worker-bench-"))
@@ -286,13 +286,9 @@ def run_bench(args: argparse.Namespace, *, workers: int) -> BenchResult:
     requeued: list[int] = []
 
     def sweep() -> None:
-        """What the scheduler does at every heartbeat in the distributed deployment."""
-        again = requeue_abandoned(db, ttl)
-        if queue is not None:
-            for poll_id in again:
-                queue.push(poll_id)
-            again += resend_orphaned_polls(db, queue, ttl)
-        requeued.extend(again)
+        """What the scheduler does at every heartbeat."""
+        again, resent = sweep_polls(db, queue, ttl)
+        requeued.extend(again + resent)
 
     def one_round(kill_at: int | None = None) -> tuple[float, float]:
         before, clock = sum(cpu_seconds(p.pid) for p in procs), time.monotonic()

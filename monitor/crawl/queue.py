@@ -19,7 +19,7 @@ from typing import Any
 from monitor.config import MonitorConfig
 from monitor.db.engine import Database
 from monitor.db.models import PollRequester
-from monitor.db.polls import request_poll, waiting_polls
+from monitor.db.polls import request_poll, requeue_abandoned, waiting_polls
 from monitor.errors import ConfigError, QueueError
 
 log = logging.getLogger("monitor.crawl.queue")
@@ -191,3 +191,16 @@ def resend_orphaned_polls(db: Database, queue: PollQueue, older_than_seconds: fl
     for poll_id in orphans:
         queue.push(poll_id)
     return orphans
+
+
+def sweep_polls(
+    db: Database, queue: PollQueue | None, ttl_seconds: float
+) -> tuple[list[int], list[int]]:
+    """The scheduler's heartbeat over the polls: re-queue those of dead workers and, in the
+    distributed deployment, send their messages and re-send lost ones. (re-queued, re-sent)"""
+    requeued = requeue_abandoned(db, ttl_seconds)
+    if queue is None:
+        return requeued, []
+    for poll_id in requeued:
+        queue.push(poll_id)
+    return requeued, resend_orphaned_polls(db, queue, ttl_seconds)

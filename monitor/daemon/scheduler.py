@@ -51,7 +51,6 @@ from monitor.db.leases import (
     renew_lease,
 )
 from monitor.db.models import CrawlRun, RunStatus, utcnow
-from monitor.db.polls import requeue_abandoned
 from monitor.errors import ConfigError, DaemonError, DatabaseError, MonitorError, QueueError
 from monitor.schedule import Schedule, parse_schedule
 
@@ -605,30 +604,22 @@ class Daemon:
         )
 
     def requeue_abandoned(self) -> None:
-        """Polls whose worker died go back to the queue (at once if it died on this host)."""
-        ttl = float(self.config.daemon.lease_ttl_seconds)
+        """Polls whose worker died go back to the queue (at once if it died on this host); in
+        the distributed deployment, queued polls whose message was lost are sent again."""
+        from monitor.crawl.queue import sweep_polls
+
         try:
-            requeued = requeue_abandoned(self.db, ttl)
-        except (SQLAlchemyError, DatabaseError) as exc:  # a database hiccup: next heartbeat
-            log.warning("cannot re-queue abandoned polls: %s", exc)
+            requeued, resent = sweep_polls(
+                self.db, self.queue, float(self.config.daemon.lease_ttl_seconds)
+            )
+        except (SQLAlchemyError, DatabaseError, QueueError) as exc:  # a hiccup: next heartbeat
+            # (rows re-queued before a failed push are re-sent by the next sweep)
+            log.warning("cannot re-queue or re-send polls: %s", exc)
             return
         if requeued:
             log.warning(
                 "re-queued %d poll(s) of a dead worker", len(requeued), extra={"polls": requeued}
             )
-        if self.queue is None:
-            return
-        from monitor.crawl.queue import resend_orphaned_polls
-
-        # The rows are the record: a message lost on the way (or a push that failed here, just
-        # now) is sent again by the sweep once its row has waited one TTL.
-        try:
-            for poll_id in requeued:
-                self.queue.push(poll_id)
-            resent = resend_orphaned_polls(self.db, self.queue, ttl)
-        except (QueueError, SQLAlchemyError, DatabaseError) as exc:
-            log.warning("cannot re-send queued polls: %s", exc)
-            return
         if resent:
             log.warning(
                 "re-sent %d queued poll(s) that had no queue message", len(resent),

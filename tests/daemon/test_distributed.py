@@ -50,6 +50,19 @@ def queue_section() -> Iterator[dict[str, str]]:
     redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB).delete(stream)
 
 
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to those still running, then SIGKILL whatever is left after 30 s."""
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def _monitor(path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "monitor", "--config", str(path), *args],
@@ -284,14 +297,7 @@ def test_polls_survive_a_message_that_never_reached_redis_and_redis_losing_every
         done(again)
         queue.close()
     finally:
-        for process in processes:
-            process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _stop(processes)
     assert "re-sent 1 queued poll(s) that had no queue message" in logs["scheduler"].read_text()
     assert "Redis lost the stream" in logs["worker"].read_text()
     with db.session() as session:
@@ -390,15 +396,7 @@ def test_scheduler_and_two_workers_with_one_killed(
         scheduler.send_signal(signal.SIGTERM)
         assert scheduler.wait(60) == 0
     finally:
-        for process in processes:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                process.wait(30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        _stop(processes)
 
     rows = {p.source_name: p for p in polls()}
     assert rows[victim.source_name].attempts == 2
