@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import zstandard
 from sqlalchemy import Table, delete, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from monitor.db.engine import Database
 from monitor.db.models import ArchivedPage, Article, Source, url_key, utcnow
+from monitor.db.repository import prepared_upsert
 from monitor.errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -156,20 +156,15 @@ def archive_entry(page: FetchedPage, *, fetched_at: datetime | None = None) -> A
     )
 
 
-_UPSERTS: dict[str, Any] = {}
+def _build_upsert(insert: Any) -> Any:
+    columns = [c.name for c in _TABLE.columns if c.name not in ("id", "url_hash")]
+    return insert.on_conflict_do_update(
+        index_elements=["url_hash"], set_={name: insert.excluded[name] for name in columns}
+    )
 
 
 def _upsert(session: Session) -> Any:
-    dialect = session.get_bind().dialect.name
-    statement = _UPSERTS.get(dialect)
-    if statement is None:
-        insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(_TABLE)
-        columns = [c.name for c in _TABLE.columns if c.name not in ("id", "url_hash")]
-        statement = insert.on_conflict_do_update(
-            index_elements=["url_hash"], set_={name: insert.excluded[name] for name in columns}
-        )
-        _UPSERTS[dialect] = statement
-    return statement
+    return prepared_upsert(session, "page_archive", _TABLE, _build_upsert)
 
 
 def archive_page(session: Session, page: FetchedPage | ArchiveEntry) -> None:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from monitor.db.engine import Database
 from monitor.db.models import Source, TemplateBlock, TemplatePage, url_key, utcnow
-from monitor.db.repository import _insert
+from monitor.db.repository import prepared_upsert
 from monitor.extract.templates import MIN_PAGES, MIN_SHARE, TemplateSet
 
 if TYPE_CHECKING:
@@ -112,22 +112,19 @@ def record_page(
     before = _learned(session, source_id, pages)
     distinct = list(dict.fromkeys(f for f in fingerprints if f))
     key = page_key(url)
-    inserted = session.execute(
-        _insert(session, TemplatePage.__table__)
-        .values(source_id=source_id, page_key=key, seen_at=utcnow(), fingerprints=distinct)
-        .on_conflict_do_nothing(index_elements=["source_id", "page_key"])
-        .returning(TemplatePage.__table__.c.id)
+    connection = session.connection()
+    inserted = connection.execute(
+        prepared_upsert(session, "template_pages", TemplatePage.__table__, _build_page_insert),
+        {"source_id": source_id, "page_key": key, "seen_at": utcnow(), "fingerprints": distinct},
     ).first()
     if inserted is None:
         return RecordResult(False, before, _stale(before, distinct, applied))
     now = utcnow()
     samples = dict(zip(fingerprints, texts, strict=False))
     if distinct:
-        insert = _insert(session, TemplateBlock.__table__)
-        session.execute(
-            insert.on_conflict_do_update(
-                index_elements=["source_id", "fingerprint"],
-                set_={"pages": TemplateBlock.__table__.c.pages + 1, "last_seen_at": now},
+        connection.execute(
+            prepared_upsert(
+                session, "template_blocks", TemplateBlock.__table__, _build_block_upsert
             ),
             [
                 {
@@ -145,6 +142,22 @@ def record_page(
     after = _learned(session, source_id, pages)
     learned = (after.fingerprints - before.fingerprints) | _stale(after, distinct, applied)
     return RecordResult(True, after, learned)
+
+
+def _build_page_insert(insert: Any) -> Any:
+    return insert.on_conflict_do_nothing(index_elements=["source_id", "page_key"]).returning(
+        TemplatePage.__table__.c.id
+    )
+
+
+def _build_block_upsert(insert: Any) -> Any:
+    return insert.on_conflict_do_update(
+        index_elements=["source_id", "fingerprint"],
+        set_={
+            "pages": TemplateBlock.__table__.c.pages + 1,
+            "last_seen_at": insert.excluded.last_seen_at,
+        },
+    )
 
 
 def _stale(

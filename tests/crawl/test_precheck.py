@@ -69,6 +69,26 @@ def test_relaxed_query_holds_wherever_the_query_matches(query: str, title: str, 
         assert PreCheck.compile(query).may_match(title + "\n" + body), (query, title, body)
 
 
+@settings(max_examples=300, deadline=None)
+@given(query=_query(), text=st.lists(st.sampled_from([*WORDS, "<b>", "&amp;"]), max_size=40))
+def test_one_pass_finds_exactly_the_query_words_a_substring_search_finds(
+    query: str, text: list[str]
+) -> None:
+    """The automaton's one pass reports every query word occurring in the normalised text,
+    overlapping ones included (``cuba`` inside ``cubanos``), and nothing else."""
+    check = PreCheck.compile(query)
+    raw = "".join(text)  # joined with nothing: words run into each other
+    normalised = normalize(raw)
+    assert check.found(raw) == {word for word in check.words if word in normalised}
+
+
+def test_words_under_not_are_not_looked_for() -> None:
+    check = PreCheck.compile('cuba -"mark cuban" OR (havana NEAR/3 oil)')
+    assert set(check.words) == {"cuba", "havana", "oil"}
+    assert PreCheck.compile("-cuba").words == ()  # nothing to look for: never rejects
+    assert PreCheck.compile("-cuba").may_match("anything")
+
+
 def test_relaxed_query_rejects_text_without_its_words() -> None:
     check = PreCheck.compile(DEFAULT_QUERY)
     assert not check.may_match("The council approved a budget for parks and libraries.")
