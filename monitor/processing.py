@@ -16,6 +16,7 @@ unless an analyst promotes it (:mod:`monitor.feedback`).
 from __future__ import annotations
 
 import logging
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import Enum
@@ -455,6 +456,17 @@ class ArticleStore:
         self._story_of: dict[int, int] = {}
         self._last_article_id = 0
         self._source_ids: dict[str, int] = {}  # source rows are never deleted
+        # Held around each write transaction only (a worker pool's shared SQLite lock): the
+        # page's compression and the caches' updates run outside it.
+        self.write_lock: AbstractContextManager[Any] = nullcontext()
+
+    def known_source_id(self, name: str) -> int | None:
+        """The id of the source called ``name`` if a committed write of this store saw it."""
+        return self._source_ids.get(name)
+
+    def remember_source_id(self, name: str, source: int) -> None:
+        """Note a source's id, once the transaction that read or created it has committed."""
+        self._source_ids[name] = source
 
     @classmethod
     def for_config(cls, db: Database, config: MonitorConfig) -> ArticleStore:
@@ -559,7 +571,10 @@ class ArticleStore:
         the same transaction (compressed before it starts).
         """
         entry = self._archive_entry(page)
-        result, pending = self.db.write(lambda session: self._store(session, analysis, kind, entry))
+        with self.write_lock:
+            result, pending = self.db.write(
+                lambda session: self._store(session, analysis, kind, entry)
+            )
         self._commit_caches(pending)
         result.templates = pending.templates
         if pending.templates is not None and pending.templates.learned:

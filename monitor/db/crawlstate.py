@@ -78,19 +78,24 @@ def record_chain(
     canonical_url: str | None = None,
     article_id: int | None = None,
     reason: str | None = None,
-) -> None:
-    """Record every URL of a redirect chain (or a link and its resolved target) as seen."""
+    source: int | None = None,
+) -> int | None:
+    """Record every URL of a redirect chain (or a link and its resolved target) as seen; the
+    source's id (``source``, when the caller knows it, saves looking it up)."""
     if not urls:
-        return
+        return source
+    if source is None:
+        source = source_id(session, source_name, kind)
     record_seen_urls(
         session,
         list(dict.fromkeys(urls)),
         outcome=outcome,
         canonical_url=canonical_url,
         reason=reason,
-        source_id=source_id(session, source_name, kind),
+        source_id=source,
         article_id=article_id,
     )
+    return source
 
 
 def record_validators(

@@ -108,7 +108,10 @@ def _init_worker(config: MonitorConfig, lock: Any, creator: int) -> None:
         busy_timeout_ms=config.database.busy_timeout_ms,
         reconnect_seconds=config.database.reconnect_seconds,
     )
-    _worker = _WorkerState(ArticleStore.for_config(db, config), lock)
+    store = ArticleStore.for_config(db, config)
+    if lock is not None:
+        store.write_lock = lock
+    _worker = _WorkerState(store, lock)
 
 
 PARENT_CHECK_SECONDS = 1.0
@@ -250,7 +253,7 @@ def process_page(page: FetchedPage, job: PageJob) -> StoreResult:
             result = StoreResult(
                 StoreOutcome.NOT_MATCHING, detail={"reason": DropReason.PRECHECK.value}
             )
-            _locked(lambda: _record_unmatched(page, job))
+            _record_unmatched(page, job)
         else:
             store = _worker.store
             analysis = store.analyze(  # with the source's learned templates
@@ -258,7 +261,7 @@ def process_page(page: FetchedPage, job: PageJob) -> StoreResult:
             )
             if analysis.article is not None:
                 faults.extend(str(fault) for fault in analysis.article.faults)
-            result = _locked(lambda: store.store(analysis, kind=job.kind, page=page))
+            result = store.store(analysis, kind=job.kind, page=page)  # locks its write only
         _record_after_store(page, job, result)
     except Exception as exc:  # boundary: the worker process reports; the crawl counts it
         if not isinstance(exc, SQLAlchemyError | DatabaseError):  # a bug: its traceback here
@@ -274,24 +277,26 @@ def process_page(page: FetchedPage, job: PageJob) -> StoreResult:
 def _record_unmatched(page: FetchedPage, job: PageJob) -> None:
     """A page the pre-check rejected: its URLs as seen (not matching), and, with
     ``[archive]``, its HTML kept as the store keeps every page it analyses (a later query or
-    reprocess can still reach it); one transaction."""
+    reprocess can still reach it); one transaction (compressed before it starts)."""
     from monitor.db.archive import archive_entry, archive_page
     from monitor.db.crawlstate import record_chain
     from monitor.dedup import canonicalize_url
 
     assert _worker is not None
+    store = _worker.store
     final = page.final_url or page.url
     try:
         canonical: str | None = canonicalize_url(final)
     except ValueError:
         canonical = None
     urls = list(dict.fromkeys((page.url, final)))
-    entry = archive_entry(page) if _worker.store.archive_pages else None
+    entry = archive_entry(page) if store.archive_pages else None
+    known = store.known_source_id(page.source_name)
 
-    def _work(session: Any) -> None:
+    def _work(session: Any) -> int | None:
         if entry is not None:
             archive_page(session, entry)
-        record_chain(
+        return record_chain(
             session,
             urls,
             outcome=StoreOutcome.NOT_MATCHING,
@@ -299,9 +304,12 @@ def _record_unmatched(page: FetchedPage, job: PageJob) -> None:
             kind=job.kind,
             canonical_url=canonical,
             reason=DropReason.PRECHECK.value,
+            source=known,
         )
 
-    _worker.store.db.write(_work)
+    source = _locked(lambda: store.db.write(_work))
+    if source is not None:
+        store.remember_source_id(page.source_name, source)
 
 
 class WorkerPool:
