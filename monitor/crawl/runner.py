@@ -139,12 +139,14 @@ def _crawl(
     from monitor.crawl.context import attach_runtime
     from monitor.crawl.extensions import CrawlRunRecorder
     from monitor.crawl.settings import build_settings, project_defaults
+    from monitor.daemon.logging import align_scrapy_logger
     from monitor.spiders.source import SourceSpider
 
     config, db = runtime.config, runtime.db
     runtime.warm()
     base = project_defaults() | {"LOG_LEVEL": log_level or config.logging.level}
     process = CrawlerProcess(base)
+    align_scrapy_logger(base["LOG_LEVEL"])
     crawlers: list[tuple[SourceConfig, Crawler]] = []
     startup_errors: dict[str, str] = {}
     try:

@@ -121,7 +121,9 @@ def build_settings(
             "LOGSTATS_INTERVAL": 60.0,
             "STATS_DUMP": False,
             "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 20_000_000,
-            "CONCURRENT_ITEMS": 32,
+            # Per response: the spider yields one item per article page (requests are only
+            # enqueued), and Scrapy starts this many asyncio tasks for every response's output.
+            "CONCURRENT_ITEMS": 4,
         }
     )
     return settings

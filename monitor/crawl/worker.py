@@ -117,7 +117,11 @@ class CrawlWorker:
 
         from monitor.crawl.context import CrawlRuntime
         from monitor.crawl.settings import project_defaults
-        from monitor.daemon.logging import install_config_redaction, setup_logging
+        from monitor.daemon.logging import (
+            align_scrapy_logger,
+            install_config_redaction,
+            setup_logging,
+        )
 
         install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
         from twisted.internet import reactor
@@ -129,6 +133,7 @@ class CrawlWorker:
         # carries the level: Scrapy sets its own loggers to DEBUG.
         configure_logging(base)
         setup_logging(level, self.config.logging.json_format).setLevel(level.upper())
+        align_scrapy_logger(level)
         install_config_redaction(self.config)
         self.runtime = CrawlRuntime(self.config, db=self.db)
         self.runtime.warm()

@@ -191,6 +191,17 @@ def remove_logging() -> None:
             root.removeHandler(handler)
 
 
+def align_scrapy_logger(level: str) -> None:
+    """Give the ``scrapy`` logger the level its handler prints.
+
+    Scrapy's logging setup sets that logger to DEBUG and leaves the filtering to the handler,
+    so every fetched page built two DEBUG records ("Crawled", "Scraped from") that were thrown
+    away after going through the record factory (with its redaction). Call after Scrapy's
+    ``configure_logging`` (``CrawlerProcess`` runs it).
+    """
+    logging.getLogger("scrapy").setLevel(level.upper())
+
+
 def setup_logging(level: str = "INFO", json_format: bool = False) -> logging.Handler:
     """Route the root logger to stderr in the chosen format; idempotent (replaces our handler)."""
     remove_logging()
