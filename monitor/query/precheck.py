@@ -33,11 +33,14 @@ def _always(_found: Collection[str]) -> bool:
 
 
 def _needles(node: Term | Prefix | Phrase) -> tuple[str, ...]:
+    """The words the leaf needs, none empty (an empty word is in every text: no need)."""
     if isinstance(node, Term):
-        return (node.word,)
-    if isinstance(node, Prefix):
-        return (node.stem,)
-    return tuple(word.rstrip("*") for word in node.words if word.rstrip("*"))
+        words: tuple[str, ...] = (node.word,)
+    elif isinstance(node, Prefix):
+        words = (node.stem,)
+    else:
+        words = tuple(word.rstrip("*") for word in node.words)
+    return tuple(word for word in words if word)
 
 
 def relax(node: Node) -> _Check:
