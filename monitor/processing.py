@@ -230,6 +230,19 @@ def relevance_gate(config: MonitorConfig) -> RelevanceGate | None:
     return RelevanceGate(model, threshold)
 
 
+def warm_analysis() -> None:
+    """Load now what the analysis otherwise loads on a process's first pages: trafilatura and
+    htmldate (imported on first use) and every language's lexicon index (with the Russian
+    morphology and the stemmers). A crawl calls it before forking its pool, so the workers share
+    one copy instead of each loading its own (about 0.5 s of CPU per worker)."""
+    import htmldate  # noqa: F401
+    import trafilatura  # noqa: F401
+
+    from monitor.relevance.lexicon import warm_lexicon_indexes
+
+    warm_lexicon_indexes()
+
+
 def configure_relevance(config: MonitorConfig) -> RelevanceGate | None:
     """Make ``config``'s gate this process's default (call at start: it fails fast)."""
     global _process_gate

@@ -329,6 +329,9 @@ class WorkerPool:
         methods = multiprocessing.get_all_start_methods()
         context: Any
         if allow_fork and "fork" in methods and threading.active_count() == 1:
+            from monitor.processing import warm_analysis
+
+            warm_analysis()  # loaded once here, shared by the forked workers
             context = multiprocessing.get_context("fork")
         else:
             context = multiprocessing.get_context(

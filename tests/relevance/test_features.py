@@ -114,3 +114,17 @@ def test_quoted_names_are_counted() -> None:
         "Ресторан закрывается", "Ресторан «Гавана» в Москве закрывается после 40 лет.", "ru"
     )
     assert features["quoted_side_names"] > 0
+
+
+def test_warming_builds_every_languages_lexicon_index_once() -> None:
+    """What a crawl builds before forking its pool: each worker then finds it built."""
+    from monitor.relevance.lexicon import lexicon_index, warm_lexicon_indexes
+    from monitor.relevance.morphology import SUPPORTED_LANGUAGES
+
+    lexicon_index.cache_clear()
+    warm_lexicon_indexes()
+    built = lexicon_index.cache_info()
+    assert built.currsize == len(SUPPORTED_LANGUAGES) + 1  # and None: language unknown
+    for language in (*SUPPORTED_LANGUAGES, None):
+        lexicon_index(language)
+    assert lexicon_index.cache_info().misses == built.misses  # nothing built again
