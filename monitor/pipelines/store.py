@@ -77,12 +77,12 @@ def worker_count(config: MonitorConfig) -> int:
 
 @dataclass
 class _WorkerState:
-    """A pool worker process's own Database and ArticleStore, and (SQLite only) a lock shared by
-    the workers: handing the write lock over through it is much faster than SQLite's busy
-    handler, which sleeps up to 100 ms between attempts. Lives in the worker process only."""
+    """A pool worker process's own Database and ArticleStore (on SQLite its ``write_lock`` is a
+    lock shared by the workers: handing the write lock over through it is much faster than
+    SQLite's busy handler, which sleeps up to 100 ms between attempts), its compiled pre-checks
+    and gate. Lives in the worker process only."""
 
     store: ArticleStore
-    lock: Any
     prechecks: dict[str, Any] = field(default_factory=dict)
     gate: PrecheckGate = field(default_factory=PrecheckGate)
 
@@ -111,7 +111,7 @@ def _init_worker(config: MonitorConfig, lock: Any, creator: int) -> None:
     store = ArticleStore.for_config(db, config)
     if lock is not None:
         store.write_lock = lock
-    _worker = _WorkerState(store, lock)
+    _worker = _WorkerState(store)
 
 
 PARENT_CHECK_SECONDS = 1.0
@@ -162,9 +162,7 @@ class PageJob:
 
 def _locked(work: Any) -> Any:
     assert _worker is not None
-    if _worker.lock is None:
-        return work()
-    with _worker.lock:
+    with _worker.store.write_lock:
         return work()
 
 

@@ -101,7 +101,7 @@ def worker(
     )
     config = load_config(config_path)
     db = Database(url)
-    state = store_module._WorkerState(ArticleStore.for_config(db, config), None)
+    state = store_module._WorkerState(ArticleStore.for_config(db, config))
     monkeypatch.setattr(store_module, "_worker", state)
     yield
     db.dispose()
